@@ -1,0 +1,1 @@
+"""TPM Kit's grading side: releasing exercises from solutions/ and grading submissions (`tpm-grade`)."""

@@ -1,0 +1,8 @@
+"""TPM Kit: the package the course notebooks import (quizzes, checks, data, SLO maths, plots)."""
+
+from tpmkit.errors import CheckFailed, KitError, install_notebook_handler
+
+__version__ = "0.1.0"
+__all__ = ["CheckFailed", "KitError", "__version__"]
+
+install_notebook_handler()

@@ -1,0 +1,9 @@
+"""Seeded data for the course company, Tillpoint (a payments app for small shops).
+
+Every table is generated in Python from a fixed seed: nothing is downloaded, and the same call
+returns the same rows on every machine. Tests recompute each planted answer from the rows.
+"""
+
+from tpmkit.data.request_log import latency_sample, request_log
+
+__all__ = ["latency_sample", "request_log"]

@@ -1,0 +1,37 @@
+"""The two kinds of expected problem, and how a notebook shows them: one line, no traceback.
+
+`KitError` is bad input to a tpmkit helper; `CheckFailed` is an answer a self-check or a
+grading test did not accept. Both are ordinary exceptions, so a cell that raises one still
+fails (nbgrader still scores it 0); only the display is shortened for the learner.
+"""
+
+from __future__ import annotations
+
+
+class KitError(ValueError):
+    """Bad input to a tpmkit helper. The message says what is wrong and what to do."""
+
+
+class CheckFailed(AssertionError):
+    """An answer that a self-check or a test did not accept. The message says why."""
+
+
+def _show_one_line(shell, etype, value, tb, tb_offset=None):
+    line = f"{etype.__name__}: {value}"
+    # _showtraceback publishes an `error` output (what nbgrader and nbval look for),
+    # with our one line in place of the stack.
+    shell._showtraceback(etype, value, [line])
+    return [line]
+
+
+def install_notebook_handler() -> bool:
+    """Show KitError and CheckFailed as one line in IPython; a no-op outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the kit
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    shell.set_custom_exc((KitError, CheckFailed), _show_one_line)
+    return True
