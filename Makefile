@@ -8,6 +8,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.tpmkit-installed
 # nbgrader calls the `alembic` executable from PATH, so the environment's bin/ goes first.
 RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
+# JupyterLab refuses to start as root without this; containers and CI machines often run as root.
+ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 
 .PHONY: lab test release bench lint clean
 
@@ -20,7 +22,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(RUN) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(LAB_ARGS) course/00-start-here.ipynb
+	$(RUN) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. \
+		--LabApp.default_url=/lab/tree/course/00-start-here.ipynb $(ROOT_OK) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -80,10 +80,12 @@ def hours_to_exhaust(rate: float, slo_window_days: float = 30) -> float:
 def validate_log(log) -> pd.DataFrame:
     """A request log is a non-empty DataFrame with `minute`, `requests` and `errors` columns."""
     if not isinstance(log, pd.DataFrame):
-        raise KitError(f"Expected a request log DataFrame (from tpmkit.data.request_log()), not a {type(log).__name__}.")
+        raise KitError("Expected a request log DataFrame (from tpmkit.data.request_log()), "
+                       f"not a {type(log).__name__}.")
     missing = {"minute", "requests", "errors"} - set(log.columns)
     if missing:
-        raise KitError(f"The request log needs the columns minute, requests and errors; missing: {', '.join(sorted(missing))}.")
+        raise KitError("The request log needs the columns minute, requests and errors; "
+                       f"missing: {', '.join(sorted(missing))}.")
     if log.empty:
         raise KitError("The request log is empty: generate one with tpmkit.data.request_log().")
     return log
