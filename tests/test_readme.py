@@ -1,0 +1,59 @@
+"""The README's module table says what is true: one row per lesson, links that exist, and points
+that add up to what the exercise sources give."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder import notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted(p.stem for p in (ROOT / "course").glob("[0-9][0-9]-*.ipynb"))
+
+
+def table_rows() -> dict[str, list[str]]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Modules", 1)[1].split("\n## ", 1)[0]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in section.splitlines() if line.startswith("|")]
+    return {row[0]: row for row in rows[2:]}  # skip header and rule
+
+
+def exercise_points(module: str) -> tuple[float, float]:
+    """(autograded, hand-graded) points in solutions/MODULE/MODULE.ipynb."""
+    nb = notebooks.read(ROOT / "solutions" / module / f"{module}.ipynb")
+    auto = hand = 0.0
+    for cell in notebooks.graded_cells(nb):
+        meta = cell.metadata["nbgrader"]
+        if meta.get("solution"):
+            hand += meta["points"]
+        else:
+            auto += meta["points"]
+    return auto, hand
+
+
+def test_one_row_per_lesson():
+    assert sorted(table_rows()) == LESSONS
+
+
+@pytest.mark.parametrize("module", LESSONS)
+def test_row_links_exist_and_points_add_up(module):
+    _, items, lesson, exercise, points = table_rows()[module]
+    assert items, "name the literacy items the module covers"
+    for link in re.findall(r"\]\(([^)]+)\)", lesson + exercise):
+        assert (ROOT / link).exists(), link
+    if (ROOT / "solutions" / module).exists():
+        auto, hand = exercise_points(module)
+        assert points == f"{auto + hand:g} ({auto:g} autograded, {hand:g} by hand)"
+        assert f"exercises/{module}/{module}.ipynb" in exercise
+    else:
+        assert points == "0" and exercise == "none"
+
+
+def test_exercise_intro_states_the_same_points():
+    auto, hand = exercise_points("07-slos")
+    intro = notebooks.read(ROOT / "solutions" / "07-slos" / "07-slos.ipynb").cells[0].source
+    assert f"{auto:g} autograded points and {hand:g} hand-graded points" in intro
