@@ -11,7 +11,7 @@ RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
 # JupyterLab refuses to start as root without this; containers and CI machines often run as root.
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 
-.PHONY: lab test release bench lint clean
+.PHONY: lab test release lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "TPM Kit needs Python 3.10 or newer; set PYTHON=/path/to/python3.11 and run make again.")'

@@ -1,0 +1,454 @@
+"""tpmkit.quiz: real widgets driven through `.value` and `.click()`, validation, loading, answer keys."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tpmkit.errors import KitError
+from tpmkit.quiz import MultipleSelect, Numeric, Quiz, SingleChoice, load_quiz, parse_quantity
+
+REPO = Path(__file__).resolve().parent.parent
+COURSE_QUIZZES = sorted((REPO / "course").glob("*.quiz.yaml"))
+
+
+def shown(widget) -> str:
+    """The feedback text as a learner reads it (HTML entities decoded)."""
+    return html.unescape(widget.feedback.value)
+
+
+def plain(text: str) -> str:
+    """Text with HTML tags, Markdown marks (` and **) and line breaks flattened, to compare wording."""
+    text = html.unescape(re.sub(r"<[^>]+>", " ", str(text).replace("<br>", " ")))
+    return " ".join(text.replace("`", "").replace("**", "").split())
+
+
+# --- specs -------------------------------------------------------------------------------------
+
+def single_spec(**extra) -> dict:
+    return {
+        "id": "exhaust", "type": "single",
+        "prompt": "At burn rate 14.4, how long until a 30-day budget is gone?",
+        "options": [
+            {"text": "About 2 hours", "feedback": "The blog error: 30 days / 14.4 is days, not hours."},
+            {"text": "About 2.08 days", "correct": True, "feedback": "Yes: 720 h / 14.4 = 50 h."},
+            {"text": "30 days", "feedback": "That is burn rate 1, exactly on budget."},
+        ],
+        **extra,
+    }
+
+
+def multiple_spec() -> dict:
+    return {
+        "id": "signals", "type": "multiple",
+        "prompt": "Tick the four golden signals.",
+        "options": [
+            {"text": "latency", "correct": True},
+            {"text": "traffic", "correct": True, "missed": "Traffic is a golden signal too."},
+            {"text": "revenue", "feedback": "A business metric, not a golden signal."},
+        ],
+    }
+
+
+def numeric_spec(**extra) -> dict:
+    spec = {
+        "id": "exhaust-hours", "type": "numeric",
+        "prompt": "At burn rate 14.4, in how many hours is a 30-day budget gone?",
+        "answer": 720 / 14.4, "tolerance": 0.1, "unit": "h",
+        "feedback": "Yes: 30 days x 24 h / 14.4.",
+        "misconceptions": [{"value": 2, "feedback": "That is the blog error: 2.08 days, not 2 hours."}],
+    }
+    spec.update(extra)
+    return spec
+
+
+# --- SingleChoice --------------------------------------------------------------------------------
+
+def test_single_choice_correct():
+    q = SingleChoice(single_spec())
+    q.choices.value = "About 2.08 days"
+    q.submit.click()
+    assert q.correct is True
+    assert q.attempts == 1 and q.solved_on == 1
+    assert "720 h / 14.4 = 50 h" in shown(q)
+    assert "Correct" in shown(q)
+
+
+@pytest.mark.parametrize("index", [0, 2])
+def test_single_choice_wrong_shows_that_options_feedback(index):
+    spec = single_spec()
+    option = spec["options"][index]
+    q = SingleChoice(spec)
+    q.choices.value = option["text"]
+    q.submit.click()
+    assert q.correct is False
+    assert q.solved_on is None
+    assert option["feedback"] in shown(q)
+    other = spec["options"][2 - index]["feedback"]
+    assert other not in shown(q)
+
+
+def test_single_choice_retry_counts_attempts_and_records_first_success():
+    q = SingleChoice(single_spec())
+    for text in ("About 2 hours", "About 2.08 days", "30 days", "About 2.08 days", "About 2 hours"):
+        q.choices.value = text
+        q.submit.click()
+    assert q.attempts == 5
+    assert q.solved_on == 2  # the first success, not the latest
+    assert q.correct is False  # the latest answer counts for `correct`
+
+
+def test_single_choice_nothing_picked_is_not_an_attempt():
+    q = SingleChoice(single_spec())
+    q.submit.click()
+    assert q.attempts == 0 and q.correct is None
+    assert "Pick an option" in shown(q)
+
+
+# --- MultipleSelect ------------------------------------------------------------------------------
+
+def test_multiple_select_wrong_tick_names_it():
+    q = MultipleSelect(multiple_spec())
+    q.boxes[0].value = True
+    q.boxes[1].value = True
+    q.boxes[2].value = True
+    q.submit.click()
+    assert q.correct is False
+    assert "'revenue': A business metric, not a golden signal." in shown(q)
+
+
+def test_multiple_select_missing_true_statement():
+    q = MultipleSelect(multiple_spec())
+    q.boxes[0].value = True
+    q.submit.click()
+    assert q.correct is False
+    assert "Traffic is a golden signal too." in shown(q)
+
+
+def test_multiple_select_missing_statement_without_own_note_gets_generic_note():
+    q = MultipleSelect(multiple_spec())
+    q.boxes[1].value = True
+    q.submit.click()
+    assert q.correct is False
+    assert "not ticked yet" in shown(q)
+
+
+def test_multiple_select_all_correct():
+    q = MultipleSelect(multiple_spec())
+    q.boxes[0].value = True
+    q.boxes[1].value = True
+    q.submit.click()
+    assert q.correct is True and q.solved_on == 1
+    assert q.value == ("latency", "traffic")
+
+
+def test_multiple_select_nothing_ticked_is_not_an_attempt():
+    q = MultipleSelect(multiple_spec())
+    q.submit.click()
+    assert q.attempts == 0 and q.correct is None
+    assert "Tick at least one" in shown(q)
+
+
+# --- Numeric -------------------------------------------------------------------------------------
+
+def numeric_answer(text: str, **extra) -> Numeric:
+    q = Numeric(numeric_spec(**extra))
+    q.entry.value = text
+    q.submit.click()
+    return q
+
+
+def test_numeric_correct_plain_number():
+    q = numeric_answer("50")
+    assert q.correct is True and q.attempts == 1
+    assert "30 days x 24 h / 14.4" in shown(q)
+
+
+def test_numeric_decimal_answer():
+    q = numeric_answer("43.2", answer=30 * 24 * 60 * 0.001, unit="min", tolerance=0.01)
+    assert q.correct is True
+
+
+def test_numeric_converts_time_units():
+    # 2.08 days is 49.92 hours: inside the 0.1 h tolerance of 50 h.
+    assert numeric_answer("2.08 days").correct is True
+    assert numeric_answer("3000 min").correct is True
+    assert numeric_answer("50 hours").correct is True
+
+
+def test_numeric_unit_conversion_is_real_not_ignored():
+    # 50 minutes is not 50 hours: a parser that dropped the unit would accept it.
+    q = numeric_answer("50 min")
+    assert q.correct is False and q.attempts == 1
+
+
+def test_numeric_unknown_unit_is_refused_without_an_attempt():
+    q = numeric_answer("5 apples")
+    assert q.attempts == 0 and q.correct is None
+    assert "apples" in shown(q)
+    assert "not a unit I can convert" in shown(q)
+
+
+def test_numeric_tolerance():
+    assert numeric_answer("50.09").correct is True
+    assert numeric_answer("49.91").correct is True
+    assert numeric_answer("50.2").correct is False
+    assert numeric_answer("50.2", tolerance=0.25).correct is True
+
+
+def test_numeric_zero_tolerance_by_default():
+    spec = numeric_spec()
+    del spec["tolerance"]
+    q = Numeric(spec)
+    q.entry.value = "50.01"
+    q.submit.click()
+    assert q.correct is False
+    q.entry.value = "50"
+    q.submit.click()
+    assert q.correct is True and q.solved_on == 2
+
+
+def test_numeric_misconception_feedback():
+    q = numeric_answer("2")
+    assert q.correct is False and q.attempts == 1
+    assert "2.08 days, not 2 hours" in shown(q)
+    # "2 h" is the same misconception with its unit typed out
+    assert "2.08 days, not 2 hours" in shown(numeric_answer("2 h"))
+
+
+def test_numeric_other_wrong_answer_gets_hint_not_misconception():
+    q = numeric_answer("7", hint="Divide the window by the burn rate.")
+    assert q.correct is False
+    assert "Divide the window by the burn rate." in shown(q)
+    assert "blog error" not in shown(q)
+
+
+def test_numeric_empty_input_is_not_an_attempt():
+    q = numeric_answer("   ")
+    assert q.attempts == 0 and q.correct is None
+    assert "Type a number first" in shown(q)
+
+
+def test_numeric_unreadable_input_is_not_an_attempt():
+    q = numeric_answer("fifty")
+    assert q.attempts == 0
+    assert "Could not read 'fifty'" in shown(q)
+
+
+def test_numeric_thousands_separator():
+    q = numeric_answer("1,500", answer=1500, unit="", tolerance=0)
+    assert q.correct is True
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("43.2 min", (43.2, "min")),
+    ("1,500", (1500.0, "")),
+    ("3_000", (3000.0, "")),
+    ("-0.5", (-0.5, "")),
+    ("2.08 Days", (2.08, "days")),
+    ("1e3", (1000.0, "")),
+    ("99.9%", (99.9, "%")),
+])
+def test_parse_quantity(text, expected):
+    assert parse_quantity(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "4 2", "1.2.3", None])
+def test_parse_quantity_refuses(text):
+    assert parse_quantity(text) is None
+
+
+# --- Quiz ----------------------------------------------------------------------------------------
+
+def make_quiz() -> Quiz:
+    return Quiz([single_spec(), multiple_spec(), numeric_spec()], source="demo.quiz.yaml")
+
+
+def test_quiz_results_are_plain_dicts():
+    quiz = make_quiz()
+    quiz["exhaust"].choices.value = "About 2 hours"
+    quiz["exhaust"].submit.click()
+    quiz["exhaust"].choices.value = "About 2.08 days"
+    quiz["exhaust"].submit.click()
+    quiz["exhaust-hours"].entry.value = "2"
+    quiz["exhaust-hours"].submit.click()
+
+    results = quiz.results()
+    assert results == [
+        {"id": "exhaust", "type": "single", "correct": True, "attempts": 2, "solved_on": 2},
+        {"id": "signals", "type": "multiple", "correct": None, "attempts": 0, "solved_on": None},
+        {"id": "exhaust-hours", "type": "numeric", "correct": False, "attempts": 1, "solved_on": None},
+    ]
+    for row in results:
+        assert type(row) is dict
+        assert all(type(v) in (str, int, bool, type(None)) for v in row.values())
+    assert len(quiz) == 3
+    assert [q.id for q in quiz] == ["exhaust", "signals", "exhaust-hours"]
+
+
+def test_quiz_score_counts_latest_correct_answers():
+    quiz = make_quiz()
+    assert quiz.score == 0
+    quiz["exhaust"].choices.value = "About 2.08 days"
+    quiz["exhaust"].submit.click()
+    quiz["exhaust-hours"].entry.value = "50"
+    quiz["exhaust-hours"].submit.click()
+    assert quiz.score == 2
+    quiz["exhaust-hours"].entry.value = "2"
+    quiz["exhaust-hours"].submit.click()
+    assert quiz.score == 1
+
+
+def test_quiz_missing_question():
+    with pytest.raises(KitError, match="has no question 'nope'") as exc:
+        make_quiz()["nope"]
+    assert "exhaust, signals, exhaust-hours" in str(exc.value)
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+def without_correct_flag(spec: dict) -> dict:
+    spec["options"] = [{k: v for k, v in o.items() if k != "correct"} for o in spec["options"]]
+    return spec
+
+
+@pytest.mark.parametrize(("questions", "phrase"), [
+    ([single_spec(type="essay")], "type must be one of single, multiple, numeric"),
+    ([without_correct_flag(single_spec())], "exactly one option with correct: true"),
+    ([single_spec(options=[{"text": "a", "correct": True, "feedback": "x"},
+                           {"text": "b", "correct": True, "feedback": "y"}])],
+     "exactly one option with correct: true"),
+    ([single_spec(options=[{"text": "a", "correct": True}, {"text": "b"}])],
+     "the wrong option 'b' needs feedback"),
+    ([multiple_spec(), multiple_spec()], "repeated: signals"),
+    ([{k: v for k, v in numeric_spec().items() if k != "answer"}], "needs a number as 'answer'"),
+    ([numeric_spec(answer="50")], "needs a number as 'answer'"),
+    ([numeric_spec(tolerance=-1)], "'tolerance' cannot be negative"),
+    ([numeric_spec(misconceptions=[{"value": 2}])], "needs a 'value' and the 'feedback'"),
+    ({"id": "x"}, "a quiz is a non-empty list of questions"),
+    ([], "a quiz is a non-empty list of questions"),
+    (None, "a quiz is a non-empty list of questions"),
+    (["just a string"], "must be a mapping"),
+    ([{"type": "single", "prompt": "p"}], "has no 'id'"),
+    ([single_spec(prompt="  ")], "the prompt is missing"),
+    ([single_spec(options=[{"text": "only", "correct": True}])], "at least two options"),
+    ([single_spec(options=[{"text": "same", "correct": True}, {"text": "same", "feedback": "f"}])],
+     "its own non-empty 'text'"),
+    ([without_correct_flag(multiple_spec())], "mark at least one option correct"),
+])
+def test_invalid_quiz_is_refused_with_a_reason(questions, phrase):
+    with pytest.raises(KitError) as exc:
+        Quiz(questions, source="bad.quiz.yaml")
+    message = str(exc.value)
+    assert phrase in message
+    assert message.startswith("bad.quiz.yaml")
+    assert "\n" not in message
+
+
+def test_validation_names_the_question():
+    with pytest.raises(KitError) as exc:
+        Quiz([single_spec(type="essay")], source="bad.quiz.yaml")
+    assert "question 'exhaust'" in str(exc.value)
+
+
+# --- load_quiz -----------------------------------------------------------------------------------
+
+def test_load_quiz_from_folder_and_from_path(tmp_path):
+    (tmp_path / "99-demo.quiz.yaml").write_text(
+        yaml.safe_dump([single_spec(), numeric_spec()]), encoding="utf-8")
+    quiz = load_quiz("99-demo", folder=tmp_path)
+    assert [q.id for q in quiz] == ["exhaust", "exhaust-hours"]
+    assert quiz.source == "99-demo.quiz.yaml"
+    assert isinstance(quiz["exhaust"], SingleChoice)
+    assert isinstance(quiz["exhaust-hours"], Numeric)
+    assert len(load_quiz(tmp_path / "99-demo.quiz.yaml")) == 2
+
+
+def test_load_quiz_default_folder_is_the_working_directory(tmp_path, monkeypatch):
+    (tmp_path / "99-demo.quiz.yaml").write_text(yaml.safe_dump([multiple_spec()]), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert [q.id for q in load_quiz("99-demo")] == ["signals"]
+
+
+def test_load_quiz_invalid_yaml_names_the_line(tmp_path):
+    path = tmp_path / "99-demo.quiz.yaml"
+    path.write_text("- id: a\n  type: single\n  prompt: [unclosed\n", encoding="utf-8")
+    with pytest.raises(KitError) as exc:
+        load_quiz("99-demo", folder=tmp_path)
+    message = str(exc.value)
+    assert "99-demo.quiz.yaml is not valid YAML at line" in message
+    line = int(message.split("at line ")[1].split(":")[0])
+    assert 1 <= line <= 4
+
+
+def test_load_quiz_missing_file(tmp_path):
+    with pytest.raises(KitError, match="No quiz file at") as exc:
+        load_quiz("99-nothing", folder=tmp_path)
+    assert "99-nothing.quiz.yaml" in str(exc.value)
+
+
+def test_load_quiz_validates_content(tmp_path):
+    (tmp_path / "99-demo.quiz.yaml").write_text("id: not-a-list\n", encoding="utf-8")
+    with pytest.raises(KitError, match="non-empty list of questions"):
+        load_quiz("99-demo", folder=tmp_path)
+
+
+# --- every lesson quiz in the repository: the answer key works --------------------------------
+
+def test_the_course_has_quiz_files():
+    assert COURSE_QUIZZES, "expected at least one course/*.quiz.yaml"
+
+
+def _questions():
+    for path in COURSE_QUIZZES:
+        quiz = load_quiz(path)
+        for question in quiz:
+            yield pytest.param(path, question.id, id=f"{path.stem}:{question.id}")
+
+
+@pytest.mark.parametrize(("path", "qid"), list(_questions()))
+def test_course_quiz_answer_key(path, qid):
+    def fresh():  # a new widget per answer: no state carries over between checks
+        return load_quiz(path)[qid]
+
+    spec = fresh().spec
+    if spec["type"] == "single":
+        for option in spec["options"]:
+            q = fresh()
+            q.choices.value = option["text"]
+            q.submit.click()
+            assert q.correct is bool(option.get("correct")), option["text"]
+            if not option.get("correct"):
+                assert plain(option["feedback"]) in plain(q.feedback.value)
+    elif spec["type"] == "multiple":
+        key = [bool(option.get("correct")) for option in spec["options"]]
+        q = fresh()
+        for box, tick in zip(q.boxes, key, strict=True):
+            box.value = tick
+        q.submit.click()
+        assert q.correct is True
+        for index, option in enumerate(spec["options"]):
+            if key[index]:
+                continue
+            q = fresh()
+            for box, tick in zip(q.boxes, key, strict=True):
+                box.value = tick
+            q.boxes[index].value = True  # the key plus one false statement
+            q.submit.click()
+            assert q.correct is False, option["text"]
+            assert plain(option["feedback"]) in plain(q.feedback.value)
+    else:
+        q = fresh()
+        q.entry.value = repr(spec["answer"])  # no unit typed: read in the question's unit
+        q.submit.click()
+        assert q.correct is True
+        for wrong in spec.get("misconceptions", []):
+            q = fresh()
+            q.entry.value = repr(wrong["value"])
+            q.submit.click()
+            assert q.correct is False, wrong["value"]
+            assert plain(wrong["feedback"]) in plain(q.feedback.value)
