@@ -204,3 +204,65 @@ def test_plain_text():
     assert check.plain_text("abc", "name") == "abc"
     with pytest.raises(CheckFailed, match="should be text"):
         check.plain_text(b"abc", "name")
+
+
+# --- plain containers: lists and dicts of plain values -------------------------------------------
+
+
+def test_plain_value_turns_tuples_into_lists_and_numpy_into_plain():
+    got = check.plain_value({"a": (1, np.int64(2)), "b": [None, True, "x", 0.5]}, "answer")
+    assert got == {"a": [1, 2], "b": [None, True, "x", 0.5]}
+    assert type(got["a"][1]) is int
+
+
+@pytest.mark.parametrize(("value", "phrase"), [
+    ({"a", "b"}, "is a set"),
+    ({1: "x"}, "use text (str) keys"),
+    ([EqualsEverything(1)], "answer[0] should be a number"),
+    ({"k": EqualsEverything("x")}, "answer['k'] should be a number"),
+    (np.array([1, 2]), "should be a number"),
+])
+def test_plain_value_refuses_what_is_not_plain(value, phrase):
+    with pytest.raises(CheckFailed) as exc:
+        check.plain_value(value, "answer")
+    assert phrase in str(exc.value)
+
+
+def test_equal_compares_lists_and_dicts_as_plain_data():
+    check.equal(("open", "review", "merge"), ["open", "review", "merge"], "steps")
+    check.equal({"dns": "platform"}, {"dns": "platform"}, "layers")
+    with pytest.raises(CheckFailed):
+        check.equal(["review", "open", "merge"], ["open", "review", "merge"], "steps")
+    with pytest.raises(CheckFailed):
+        check.equal({"dns": "interface"}, {"dns": "platform"}, "layers")
+    with pytest.raises(CheckFailed):
+        check.equal(EqualsEverything([]), ["open"], "steps")
+
+
+def test_same_items_ignores_order_only():
+    check.same_items(["b", "a"], ["a", "b"], "gaps")
+    for wrong in (["a"], ["a", "b", "c"], ["a", "a"], "ab", None):
+        with pytest.raises(CheckFailed):
+            check.same_items(wrong, ["a", "b"], "gaps")
+
+
+def test_choices_self_check(capsys):
+    check.choices(["b", "a"], "gaps", ["a", "b", "c"])
+    assert "lists 2 of the choices" in capsys.readouterr().out
+    for wrong, phrase in ((["z"], "not one of the choices"), (["a", "a"], "twice"), ("a", "should be a list"),
+                          (None, "not set yet")):
+        with pytest.raises(CheckFailed, match=phrase):
+            check.choices(wrong, "gaps", ["a", "b", "c"])
+    with pytest.raises(CheckFailed, match="should have 3 items"):
+        check.choices(["a"], "order", ["a", "b", "c"], count=3)
+
+
+def test_mapping_self_check(capsys):
+    check.mapping({"dns": "platform", "ui": "interface"}, "layers", ["dns", "ui"], ["platform", "interface"])
+    assert "each of its 2 entries" in capsys.readouterr().out
+    for wrong, phrase in (({"dns": "platform"}, "no entry for 'ui'"),
+                          ({"dns": "platform", "ui": "interface", "x": "platform"}, "does not ask for"),
+                          ({"dns": "cloud", "ui": "interface"}, "not one of"),
+                          ([], "should be a dict")):
+        with pytest.raises(CheckFailed, match=phrase):
+            check.mapping(wrong, "layers", ["dns", "ui"], ["platform", "interface"])

@@ -53,7 +53,8 @@ def test_row_links_exist_and_points_add_up(module):
         assert points == "0" and exercise == "none"
 
 
-def test_exercise_intro_states_the_same_points():
-    auto, hand = exercise_points("07-slos")
-    intro = notebooks.read(ROOT / "solutions" / "07-slos" / "07-slos.ipynb").cells[0].source
+@pytest.mark.parametrize("module", [m for m in LESSONS if (ROOT / "solutions" / m).exists()])
+def test_exercise_intro_states_the_same_points(module):
+    auto, hand = exercise_points(module)
+    intro = notebooks.read(ROOT / "solutions" / module / f"{module}.ipynb").cells[0].source
     assert f"{auto:g} autograded points and {hand:g} hand-graded points" in intro
