@@ -6,7 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder import notebooks, release
+from autograder import grade, notebooks, release
+from autograder.assignment import AssignmentError
+from autograder.gradebook import GradebookError
+from autograder.sandbox import SandboxUnavailable
+from autograder.submissions import SubmissionError
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +33,24 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--dest", type=Path, default=None, help="where to write (default: COURSE/exercises)")
     rel.set_defaults(run=lambda a: release.main(root=a.course, ids=a.ids, dest=a.dest))
 
+    gr = sub.add_parser("grade", help="grade submissions in a sandbox; tests never run in the learner's process")
+    gr.add_argument("submissions", nargs="+", type=Path,
+                    help="notebook files (student id = file stem), folders of student folders, or zips of those")
+    gr.add_argument("--assignment", "-a", required=True, help="assignment id, such as 07-slos")
+    gr.add_argument("--course", type=Path, default=KIT_ROOT,
+                    help="course root holding solutions/ID/ (default: this kit)")
+    gr.add_argument("--json", type=Path, default=None, dest="json_path", help="write the score report here")
+    gr.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: CPU cores)")
+    gr.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run (default: 30)")
+    gr.add_argument("--force", action="store_true", help="grade again submissions already graded")
+    gr.add_argument("--db-url", default=None, help="gradebook URL (default: sqlite at COURSE/gradebook.db)")
+    gr.add_argument("--unsafe-no-sandbox", action="store_true",
+                    help="run kernels without the sandbox (only for notebooks you trust)")
+    gr.set_defaults(run=lambda a: grade.main(
+        submissions=a.submissions, assignment=a.assignment, course=a.course, json_path=a.json_path,
+        workers=a.workers, timeout=a.timeout, force=a.force, unsafe_no_sandbox=a.unsafe_no_sandbox,
+        db_url=a.db_url))
+
     strip = sub.add_parser("strip", help="remove outputs and editor metadata from notebooks before committing")
     strip.add_argument("paths", nargs="+", type=Path)
     strip.set_defaults(run=_strip)
@@ -39,9 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (release.ReleaseError, FileNotFoundError, ValueError) as exc:
+    except (release.ReleaseError, AssignmentError, SubmissionError, SandboxUnavailable, GradebookError,
+            FileNotFoundError, ValueError) as exc:
         print(f"tpm-grade {args.command}: {exc}", file=sys.stderr)
-        return 1
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

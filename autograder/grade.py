@@ -1,0 +1,132 @@
+"""`tpm-grade grade`: grade a batch of submissions, in parallel, each in its own sandbox.
+
+Each finished submission is recorded at once (gradebook, autograded notebook, result file), so an
+interrupted batch keeps every grade it finished, and a re-run skips submissions whose file has not
+changed since it was graded (unless --force).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from autograder import assignment as assignment_mod
+from autograder import gradebook, runner, sandbox
+from autograder.submissions import Submission, discover
+
+
+class _Progress:
+    """One line per finished submission; on a terminal the line also shows how far the batch is."""
+
+    def __init__(self, total: int, stream=sys.stdout):
+        self.total, self.done, self.stream = total, 0, stream
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+
+    def line(self, student: str, text: str) -> None:
+        self.done += 1
+        prefix = f"[{self.done}/{self.total}] " if self.tty or self.total > 1 else ""
+        print(f"{prefix}{student}: {text}", file=self.stream, flush=True)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _summary(report: dict) -> str:
+    if report["status"] != "graded":
+        return f"ungradable ({report['reason']})"
+    lost = [q["id"] for q in report["questions"] if q["status"] != "passed"]
+    tail = f"; not passed: {', '.join(lost)}" if lost else ""
+    return f"{report['score']:g}/{report['max_score']:g}{tail}"
+
+
+def main(*, submissions: list[Path], assignment: str, course: Path, json_path: Path | None = None,
+         workers: int | None = None, timeout: float = 30.0, force: bool = False,
+         unsafe_no_sandbox: bool = False, db_url: str | None = None, stream=sys.stdout) -> int:
+    course = Path(course).resolve()
+    asg = assignment_mod.load(course, assignment)
+    if not unsafe_no_sandbox:
+        sandbox.check_available()
+    if timeout <= 0:
+        raise ValueError("--timeout must be a positive number of seconds.")
+    workers = max(1, workers or os.cpu_count() or 1)
+    db_url = db_url or gradebook.default_url(course)
+    with tempfile.TemporaryDirectory(prefix="tpm-grade-") as tmp:
+        tmp = Path(tmp)
+        found = discover(submissions, asg.id, tmp / "unpacked")
+        if not found:
+            raise ValueError("no submissions found: give notebook files, a folder of student folders, or a zip.")
+        gradebook.ensure_assignment(course, asg, db_url)
+        reports: dict[str, dict] = {}
+        todo: list[tuple[Submission, str]] = []
+        progress = _Progress(len(found), stream)
+        print(f"Grading {len(found)} submission(s) of {asg.id} with {workers} worker(s); sandbox "
+              f"{'OFF (--unsafe-no-sandbox)' if unsafe_no_sandbox else 'on'}.", file=stream, flush=True)
+        for sub in found:
+            if sub.path is None:
+                reports[sub.student] = {"student": sub.student, "notebook": "", "status": "ungradable",
+                                        "reason": sub.problem}
+                progress.line(sub.student, _summary(reports[sub.student]))
+                continue
+            digest = _digest(sub.path)
+            previous = gradebook.load_result(course, asg.id, sub.student)
+            if previous and previous.get("submission_sha256") == digest and not force:
+                reports[sub.student] = {k: v for k, v in previous.items() if k != "submission_sha256"}
+                progress.line(sub.student, f"already graded, skipped ({_summary(reports[sub.student])})")
+                continue
+            todo.append((sub, digest))
+        _grade_all(todo, asg, course, db_url, tmp, workers, timeout, unsafe_no_sandbox, reports, progress)
+    ordered = [reports[s.student] for s in found if s.student in reports]
+    if json_path is not None:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(json_path).write_text(json.dumps({"assignment": asg.id, "submissions": ordered}, indent=1) + "\n",
+                                   encoding="utf-8")
+    return 0
+
+
+def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, unsafe, reports, progress) -> None:
+    slots: queue.Queue[int] = queue.Queue()
+    for slot in range(workers):
+        slots.put(slot)
+    stop = threading.Event()
+
+    def work(sub: Submission) -> runner.Result:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        slot = slots.get()
+        started = time.monotonic()
+        try:
+            result = runner.grade(asg, sub.student, sub.path, scratch=tmp / "work" / sub.student, slot=slot,
+                                  timeout=timeout, use_sandbox=not unsafe)
+        except runner.GraderError as exc:
+            result = runner.Result(sub.student, sub.path.name, "ungradable", reason=str(exc))
+        finally:
+            slots.put(slot)
+        result.seconds = time.monotonic() - started
+        return result
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tpm-grade")
+    try:
+        futures = {pool.submit(work, sub): (sub, digest) for sub, digest in todo}
+        for future in as_completed(futures):
+            sub, digest = futures[future]
+            result = future.result()
+            if result.status == "graded":
+                gradebook.record(course, asg, db_url, result, digest)
+            reports[sub.student] = result.as_dict()
+            progress.line(sub.student, f"{_summary(reports[sub.student])} ({result.seconds:.1f} s)")
+    except KeyboardInterrupt:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        print(f"Interrupted: {len(reports)} submission(s) were recorded; run the same command again to continue.",
+              file=progress.stream, flush=True)
+        raise
+    pool.shutdown(wait=True)

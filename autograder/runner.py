@@ -1,0 +1,240 @@
+"""Grade one submission: run its plan in a sandboxed kernel, test each question in the grader.
+
+Failures stay inside their question. A cell that runs too long is interrupted (and its kernel
+killed if it will not stop); a kernel that dies is restarted and the cells that had run fine are
+replayed, so the next question starts from the same state. Only that question loses its points.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder import assignment as assignment_mod
+from autograder import plan as plan_mod
+from autograder import trusted
+from autograder.kernel import CellResult, Kernel, KernelDied
+
+class GraderError(RuntimeError):
+    """The grader itself could not run this submission (the kernel would not start): not the learner's doing."""
+
+
+MAX_BYTES = 20 * 1024**2     # a submission larger than this is not a notebook a learner wrote
+MAX_RESTARTS = 3
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    score: float
+    max_score: float
+    status: str            # passed | failed | error | timeout | missing
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "score": self.score, "max_score": self.max_score, "status": self.status,
+                "message": self.message}
+
+
+@dataclass
+class Result:
+    student: str
+    notebook: str
+    status: str                                    # graded | ungradable
+    reason: str = ""
+    questions: list[QuestionResult] = field(default_factory=list)
+    manual: list[dict] = field(default_factory=list)   # written answers waiting for a hand grade
+    autograded: nbformat.NotebookNode | None = None
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(q.score for q in self.questions)
+
+    @property
+    def max_score(self) -> float:
+        return sum(q.max_score for q in self.questions)
+
+    def as_dict(self) -> dict:
+        out = {"student": self.student, "notebook": self.notebook, "status": self.status}
+        if self.status != "graded":
+            out["reason"] = self.reason
+            return out
+        out.update(score=self.score, max_score=self.max_score, questions=[q.as_dict() for q in self.questions],
+                   manual_questions=self.manual)
+        return out
+
+
+def read_cells(path: Path) -> tuple[list | None, str]:
+    """The submission's cells, or None and one sentence saying why it cannot be read as a notebook."""
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            return None, "the file is empty"
+        if size > MAX_BYTES:
+            return None, f"the file is {size // 1024**2} MB, too large to be a notebook"
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "the file is not text (is it a notebook?)"
+    except OSError as exc:
+        return None, f"the file cannot be read ({exc.strerror or exc})"
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None, "the file is not valid notebook JSON (was it edited outside Jupyter?)"
+    if isinstance(data, dict) and "worksheets" in data:   # nbformat 3: let nbformat convert it
+        try:
+            data = nbformat.reads(text, as_version=4)
+        except Exception:  # noqa: BLE001 - any failure to convert is "not readable"
+            return None, "the file is an old-format notebook that could not be converted"
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        return None, "the file is JSON but not a Jupyter notebook (it has no cells)"
+    return data["cells"], ""
+
+
+class _Session:
+    """The kernel of one submission, with the cells that ran fine (to replay after a restart)."""
+
+    def __init__(self, kernel: Kernel, timeout: float):
+        self.kernel, self.timeout = kernel, timeout
+        self.ran_fine: list[str] = []
+        self.restarts = 0
+        self.broken = ""   # set when the kernel cannot be brought back: every later question errors
+
+    def ensure_alive(self) -> None:
+        if self.broken or self.kernel.alive():
+            return
+        if self.restarts >= MAX_RESTARTS:
+            self.broken = "Your notebook stopped its Python kernel too many times; later questions could not run."
+            return
+        self.restarts += 1
+        try:
+            self.kernel.start()
+            for source in self.ran_fine:
+                replay = self.kernel.execute(source, self.timeout)
+                if replay.status in ("timeout", "died"):
+                    self.broken = "After a restart, cells that had run fine could not be run again."
+                    return
+        except KernelDied as exc:
+            self.broken = f"The Python kernel could not be restarted ({exc})."
+
+    def run(self, source: str) -> CellResult:
+        self.ensure_alive()
+        if self.broken:
+            return CellResult("died", ename="KernelDied", evalue=self.broken)
+        result = self.kernel.execute(source, self.timeout)
+        if result.status in ("ok", "error"):
+            self.ran_fine.append(source)  # a cell that raised still ran: replay it the same way
+        return result
+
+    def fetch(self, expression: str):
+        self.ensure_alive()
+        if self.broken:
+            raise trusted.FetchFailed(self.broken)
+        return self.kernel.fetch(expression, self.timeout)
+
+
+_PROBLEM_MESSAGES = {
+    "timeout": "Code in this question ran for more than {t:g} seconds and was stopped (an endless loop?).",
+    "died": "Code in this question stopped the Python kernel (a crash, exit(), or too much memory).",
+}
+
+
+def _segment_problem(results: list[CellResult]) -> str | None:
+    for status in ("timeout", "died"):
+        if any(r.status == status for r in results):
+            return status
+    return None
+
+
+def _cell(step: plan_mod.Step, source_cell, outputs: list) -> nbformat.NotebookNode:
+    kind = "code" if step.kind in ("code", "test") else "markdown"
+    cell = nbformat.v4.new_code_cell(step.source) if kind == "code" else nbformat.v4.new_markdown_cell(step.source)
+    if source_cell is not None:
+        cell.metadata = copy.deepcopy(source_cell.metadata)
+    if kind == "code":
+        cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    return cell
+
+
+def grade(asg: assignment_mod.Assignment, student: str, path: Path, *, scratch: Path, slot: int,
+          timeout: float, use_sandbox: bool) -> Result:
+    """Grade one notebook. Never raises for anything the submission does; a bug in the grader still raises."""
+    cells, reason = read_cells(path)
+    if cells is None:
+        return Result(student, path.name, "ungradable", reason=reason)
+    plan = plan_mod.build(asg, cells)
+    if not plan.found:
+        return Result(student, path.name, "ungradable",
+                      reason=f"none of {asg.id}'s answer cells are in this notebook: is it another exercise, "
+                             "or a copy whose cells lost their nbgrader metadata?")
+    by_grade = {c.grade_id: c for c in asg.cells if c.grade_id}
+    questions = {q.id: q for q in asg.questions}
+    out_cells, results = [], []
+    segment: list[CellResult] = []
+    scratch.mkdir(parents=True, exist_ok=True)
+    kernel = Kernel(scratch, slot=slot, use_sandbox=use_sandbox)
+    session = _Session(kernel, timeout)
+    try:
+        try:
+            kernel.start()
+        except KernelDied as exc:
+            raise GraderError(f"the grading kernel could not start ({exc})") from None
+        for step in plan.steps:
+            source_cell = by_grade.get(step.grade_id) if step.origin != "extra" else None
+            if step.kind == "markdown":
+                out_cells.append(_cell(step, source_cell, []))
+                continue
+            if step.kind == "code":
+                ran = session.run(step.source)
+                segment.append(ran)
+                out_cells.append(_cell(step, source_cell, ran.outputs))
+                continue
+            question = questions[step.grade_id]
+            outcome = _test(question, asg, plan, session, segment, timeout)
+            segment = []
+            results.append(outcome)
+            visible = plan_mod.Step("test", assignment_mod.visible_part(step.source), "source", step.grade_id)
+            out_cells.append(_cell(visible, source_cell, _test_outputs(outcome)))
+    finally:
+        kernel.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+    manual = [{"id": q.id, "max_score": q.points, "answered": q.id in plan.found - plan.unchanged}
+              for q in asg.questions if q.manual]
+    nb = nbformat.v4.new_notebook(cells=out_cells)
+    nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+                   "language_info": {"name": "python"}}
+    return Result(student, path.name, "graded", questions=results, manual=manual, autograded=nb)
+
+
+def _test(question, asg, plan, session: _Session, segment: list[CellResult], timeout: float) -> QuestionResult:
+    def result(status: str, message: str, score: float = 0.0) -> QuestionResult:
+        return QuestionResult(question.id, score, question.points, status, message)
+
+    missing = [a for a in question.answer_ids if a in plan.missing]
+    if missing:
+        return result("missing", "The answer cell for this question is not in your notebook (was it deleted?).")
+    compiled = trusted.compile_test(question.test_source, asg.imports)
+    outcome = trusted.evaluate(compiled, asg.imports, session.fetch)
+    if outcome.status == "passed":
+        return result("passed", outcome.message, question.points)
+    problem = _segment_problem(segment)
+    if problem:
+        return result(problem if problem == "timeout" else "error", _PROBLEM_MESSAGES[problem].format(t=timeout))
+    raised = next((r for r in segment if r.status == "error"), None)
+    if outcome.status == "error" and raised is not None:
+        return result("error", f"{outcome.message} Your code stopped with {raised.ename}: {raised.evalue[:200]}")
+    if outcome.status == "error" and outcome.message.endswith("is not defined."):
+        return result("error", f"{outcome.message} Check that the answer cell assigns it and runs without an error.")
+    return result(outcome.status, outcome.message)
+
+
+def _test_outputs(q: QuestionResult) -> list[dict]:
+    if q.status == "passed":
+        return [{"output_type": "stream", "name": "stdout", "text": q.message + "\n"}]
+    return [{"output_type": "error", "ename": q.status, "evalue": q.message, "traceback": [q.message]}]

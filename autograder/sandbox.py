@@ -1,0 +1,167 @@
+"""The jail a learner's kernel runs in: bubblewrap, resource limits, and an unprivileged user.
+
+Inside, the kernel sees the system folders and the Python environment read-only, the kit's
+`tpmkit` package, and one read-write folder: its own throwaway copy. It has no network (a fresh
+network namespace with only loopback), its own process namespace, no capabilities, and limits on
+memory, processes, file size, open files and CPU time. The course (solutions/, hidden tests, the
+gradebook) and other submissions are not mounted at all: hidden by absence, not by permissions.
+
+Two ways in, chosen by who runs the grader:
+- as root (CI containers): bwrap without a user namespace, then `setpriv` to a real, per-worker
+  uid, so the kernel is truly unprivileged and RLIMIT_NPROC applies (the kernel does not apply it
+  to processes whose real uid is root, which is what a user namespace mapping to root would give);
+- as a normal user: bwrap with a user namespace (the kernel runs as uid 65534 inside it).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import tpmkit
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot be set up here; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_bytes: int = 2 * 1024**3      # address space per process
+    processes: int = 64                  # threads count too (ipykernel uses about ten)
+    file_bytes: int = 64 * 1024**2       # largest file the kernel may write
+    open_files: int = 256
+    cpu_seconds: int = 600               # a backstop; the per-cell wall-clock timeout comes first
+
+
+UID_BASE = 61000   # root mode: worker slot N runs as uid UID_BASE + N
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/hosts",
+                "/etc/nsswitch.conf", "/etc/alternatives")
+
+
+def _ancestors(path: Path) -> list[Path]:
+    return [p for p in reversed(path.parents) if str(p) != "/"]
+
+
+def readonly_paths() -> list[Path]:
+    """The Python installation and the kit's learner-side package: what a kernel needs to run."""
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(tpmkit.__file__).resolve().parent}
+    # Packages installed outside the prefixes (user site, editable installs) are bound too.
+    for entry in sys.path:
+        p = Path(entry or ".").resolve()
+        if p.is_dir() and "site-packages" in p.parts and not any(p.is_relative_to(q) for q in paths):
+            paths.add(p)
+    # A folder inside another is covered by it.
+    return sorted(p for p in paths if not any(p != q and p.is_relative_to(q) for q in paths))
+
+
+def environment(scratch: Path) -> dict[str, str]:
+    """The kernel's whole environment: nothing of the grader's leaks in (no tokens, no paths)."""
+    return {
+        "HOME": str(scratch / "home"), "TMPDIR": str(scratch / "tmp"), "IPYTHONDIR": str(scratch / "home" / ".ipython"),
+        "MPLCONFIGDIR": str(scratch / "home" / ".matplotlib"), "MPLBACKEND": "Agg",
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "TPMKIT_GRADING": "1",
+    }
+
+
+def _bwrap_mounts(scratch: Path) -> list[str]:
+    args = []
+    for top in ("bin", "lib", "lib32", "lib64", "sbin"):
+        path = Path("/") / top
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    args += ["--ro-bind", "/usr", "/usr"]
+    for name in SYSTEM_FILES:
+        args += ["--ro-bind-try", name, name]
+    made: set[Path] = set()
+    for path in [*readonly_paths(), scratch]:
+        for parent in _ancestors(path):
+            if parent not in made:
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", str(parent)]
+    for path in readonly_paths():
+        args += ["--ro-bind", str(path), str(path)]
+    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    # /tmp is a fresh tmpfs; the scratch folder (often under /tmp) is bound back in after it.
+    for parent in _ancestors(scratch):
+        if parent.is_relative_to("/tmp"):
+            args += ["--perms", "0755", "--dir", str(parent)]
+    args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch / "work")]
+    return args
+
+
+def _limits(limits: Limits, processes: int) -> list[str]:
+    return ["prlimit", f"--as={limits.memory_bytes}", f"--nproc={processes}", f"--fsize={limits.file_bytes}",
+            f"--nofile={limits.open_files}", f"--cpu={limits.cpu_seconds}", "--"]
+
+
+def _user_processes() -> int:
+    """Processes and threads this user runs now: RLIMIT_NPROC counts them all, not only the kernel's."""
+    uid, count = os.getuid(), 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(list((entry / "task").iterdir()))
+            except OSError:
+                continue
+    return count
+
+
+def wrap(command: list[str], scratch: Path, *, slot: int, limits: Limits = Limits()) -> list[str]:
+    """The command line that runs `command` inside the sandbox, with `scratch` as its only writable folder."""
+    scratch = Path(scratch).resolve()
+    env = [a for key, value in environment(scratch).items() for a in ("--setenv", key, value)]
+    common = ["--die-with-parent", "--new-session", "--clearenv", *env, *_bwrap_mounts(scratch)]
+    if os.geteuid() == 0:
+        uid = str(UID_BASE + slot)
+        return ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                *common, "--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--",
+                *_limits(limits, limits.processes), *command]
+    return ["bwrap", "--unshare-all", "--cap-drop", "ALL", "--uid", "65534", "--gid", "65534", *common, "--",
+            *_limits(limits, _user_processes() + limits.processes), *command]
+
+
+def prepare(scratch: Path, *, slot: int) -> None:
+    """Make the scratch folder's layout and hand it to the sandbox user (root mode)."""
+    for sub in ("work", "tmp", "home", "kernel"):
+        (scratch / sub).mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        uid = UID_BASE + slot
+        for path in [scratch, *scratch.rglob("*")]:
+            os.lchown(path, uid, uid)
+
+
+@functools.cache
+def check_available() -> None:
+    """Raise SandboxUnavailable with one sentence if the sandbox cannot run on this machine."""
+    if not sys.platform.startswith("linux"):
+        raise SandboxUnavailable(f"the grading sandbox needs Linux (this is {sys.platform}); grade on Linux or CI, "
+                                 "or pass --unsafe-no-sandbox to grade trusted notebooks without it.")
+    missing = [tool for tool in ("bwrap", "prlimit") + (("setpriv",) if os.geteuid() == 0 else ())
+               if shutil.which(tool) is None]
+    if missing:
+        raise SandboxUnavailable(f"{', '.join(missing)} not found: install the Debian/Ubuntu package bubblewrap "
+                                 "(`make sandbox` does it), or pass --unsafe-no-sandbox for trusted notebooks.")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="tpm-sandbox-check-") as tmp:
+        scratch = Path(tmp) / "probe"
+        prepare(scratch, slot=0)
+        done = subprocess.run(wrap([sys.executable, "-c", "import tpmkit"], scratch, slot=0),
+                              capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise SandboxUnavailable(f"the grading sandbox does not start here ({last}); "
+                                     "pass --unsafe-no-sandbox to grade trusted notebooks without it.")

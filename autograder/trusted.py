@@ -1,0 +1,119 @@
+"""Test cells run here, in the grader's own process, never in the learner's kernel.
+
+A test cell's code is parsed; every learner name it reads is replaced by a placeholder whose value is
+fetched from the learner's kernel as plain data before the test runs. A chain on a learner name
+(`repo.path`, `model.predict(3)`, `answers["q1"]`) is fetched whole, so a learner's function is
+called inside the sandbox on arguments the test chose, and only its plain result comes back. The
+course's own imports (`from tpmkit import check`) are replayed here, so nothing the learner did to
+their copies of those modules (or to builtins, or to IPython) reaches the test.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import io
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from autograder.kernel import FetchFailed
+from tpmkit.errors import CheckFailed, KitError
+
+_LOCK = threading.Lock()  # tests print through sys.stdout, which is one per process
+_BUILTINS = set(dir(builtins))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str    # passed | failed | error
+    message: str   # what the learner may see: never test code, never an expected value
+
+
+def _literal(node: ast.AST) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return False
+    return True
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
+
+
+class _Fetches(ast.NodeTransformer):
+    """Replace each maximal learner expression with a placeholder name, remembering its source text."""
+
+    def __init__(self, learner_names: set[str]):
+        self.learner_names = learner_names
+        self.expressions: dict[str, str] = {}
+
+    def _chain(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in self.learner_names and isinstance(node.ctx, ast.Load)
+        if isinstance(node, ast.Attribute):
+            return not node.attr.startswith("_") and self._chain(node.value)
+        if isinstance(node, ast.Subscript):
+            return _literal(node.slice) and self._chain(node.value)
+        if isinstance(node, ast.Call):
+            return (all(_literal(a) for a in node.args) and all(k.arg and _literal(k.value) for k in node.keywords)
+                    and self._chain(node.func))
+        return False
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.expr) and self._chain(node):
+            placeholder = f"__tpm_fetched_{len(self.expressions)}"
+            self.expressions[placeholder] = ast.unparse(node)
+            return ast.copy_location(ast.Name(placeholder, ast.Load()), node)
+        return self.generic_visit(node)
+
+
+@dataclass
+class CompiledTest:
+    code: object                   # compiled, learner names replaced by placeholders
+    expressions: dict[str, str]    # placeholder -> expression to fetch from the learner's kernel
+
+
+def compile_test(source: str, imports: str) -> CompiledTest:
+    """Prepare a test cell (its source from the course, hidden tests included) to run in the grader."""
+    tree = ast.parse(source)
+    trusted = _bound_names(tree) | _bound_names(ast.parse(imports)) | _BUILTINS
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    fetches = _Fetches(loaded - trusted)
+    tree = ast.fix_missing_locations(fetches.visit(tree))
+    return CompiledTest(compile(tree, "<test>", "exec"), fetches.expressions)
+
+
+def evaluate(test: CompiledTest, imports: str, fetch: Callable[[str], object]) -> Outcome:
+    """Fetch the learner values the test reads, then run it here. `fetch` raises FetchFailed."""
+    namespace: dict = {"__name__": "__tpm_test__"}
+    try:
+        for placeholder, expression in test.expressions.items():
+            namespace[placeholder] = fetch(expression)
+    except FetchFailed as exc:
+        return Outcome("error", str(exc))
+    with _LOCK:
+        printed = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(printed):
+                exec(compile(imports, "<imports>", "exec"), namespace)  # noqa: S102 - the course's own code
+                exec(test.code, namespace)  # noqa: S102 - the course's own test, on plain data
+        except (CheckFailed, KitError) as exc:
+            return Outcome("failed", str(exc).strip() or "This answer is not right yet.")
+        except AssertionError:
+            return Outcome("failed", "A hidden test did not pass.")
+        except Exception as exc:  # noqa: BLE001 - any other failure is this question's error, not the batch's
+            return Outcome("error", f"The test could not check your answer ({type(exc).__name__}).")
+    return Outcome("passed", printed.getvalue().strip() or "Passed.")
