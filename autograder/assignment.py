@@ -127,7 +127,8 @@ def load(course: Path, aid: str) -> Assignment:
     released = Path(course) / "exercises" / aid / f"{aid}.ipynb"
     released_cells = {}
     if released.is_file():
-        released_cells = {notebooks.nbgrader_id(c): c for c in notebooks.read(released).cells if notebooks.nbgrader_id(c)}
+        released_cells = {notebooks.nbgrader_id(c): c for c in notebooks.read(released).cells
+                          if notebooks.nbgrader_id(c)}
     for i, cell in enumerate(cells):
         twin = released_cells.get(cell.grade_id)
         cells[i] = replace(cell, metadata=dict(twin.metadata) if twin else dict(nb.cells[i].metadata),

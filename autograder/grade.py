@@ -26,8 +26,8 @@ from autograder.submissions import Submission, discover
 class _Progress:
     """One line per finished submission; on a terminal the line also shows how far the batch is."""
 
-    def __init__(self, total: int, stream=sys.stdout):
-        self.total, self.done, self.stream = total, 0, stream
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.stream = total, 0, stream or sys.stdout
         self.tty = hasattr(stream, "isatty") and stream.isatty()
 
     def line(self, student: str, text: str) -> None:
@@ -50,7 +50,8 @@ def _summary(report: dict) -> str:
 
 def main(*, submissions: list[Path], assignment: str, course: Path, json_path: Path | None = None,
          workers: int | None = None, timeout: float = 30.0, force: bool = False,
-         unsafe_no_sandbox: bool = False, db_url: str | None = None, stream=sys.stdout) -> int:
+         unsafe_no_sandbox: bool = False, db_url: str | None = None, stream=None) -> int:
+    stream = stream or sys.stdout
     course = Path(course).resolve()
     asg = assignment_mod.load(course, assignment)
     if not unsafe_no_sandbox:

@@ -9,6 +9,7 @@ that every check refuses.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -108,8 +109,9 @@ del __tpm_fetch
 class Kernel:
     """One sandboxed (or, when asked, unsandboxed) IPython kernel in a scratch folder."""
 
-    def __init__(self, scratch: Path, *, slot: int, use_sandbox: bool = True, limits=sandbox.Limits()):
-        self.scratch, self.slot, self.use_sandbox, self.limits = Path(scratch), slot, use_sandbox, limits
+    def __init__(self, scratch: Path, *, slot: int, use_sandbox: bool = True, limits: sandbox.Limits | None = None):
+        self.scratch, self.slot, self.use_sandbox = Path(scratch), slot, use_sandbox
+        self.limits = limits or sandbox.Limits()
         self.proc: subprocess.Popen | None = None
         self.client: BlockingKernelClient | None = None
         self.starts = 0
@@ -154,21 +156,15 @@ class Kernel:
 
     def stop(self) -> None:
         if self.client is not None:
-            try:
+            with contextlib.suppress(Exception):  # a dead kernel's channels may already be closed
                 self.client.stop_channels()
-            except Exception:  # noqa: BLE001 - a dead kernel's channels may already be closed
-                pass
             self.client = None
         if self.proc is not None:
             if self.proc.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not refused
-                pass
             self.proc = None
 
     # -- running code ------------------------------------------------------------------------------

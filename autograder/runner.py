@@ -20,6 +20,7 @@ from autograder import plan as plan_mod
 from autograder import trusted
 from autograder.kernel import CellResult, Kernel, KernelDied
 
+
 class GraderError(RuntimeError):
     """The grader itself could not run this submission (the kernel would not start): not the learner's doing."""
 
