@@ -54,7 +54,9 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
     stream = stream or sys.stdout
     course = Path(course).resolve()
     asg = assignment_mod.load(course, assignment)
-    if not unsafe_no_sandbox:
+    if unsafe_no_sandbox:
+        sandbox.unconfined([])  # refuses as root, before any work is done
+    else:
         sandbox.check_available()
     if timeout <= 0:
         raise ValueError("--timeout must be a positive number of seconds.")

@@ -132,6 +132,7 @@ class Kernel:
             command = sandbox.wrap(command, self.scratch, slot=self.slot, limits=self.limits)
             env, cwd = None, None
         else:
+            command = sandbox.unconfined(command, limits=self.limits)
             env = {**sandbox.environment(self.scratch), "PATH": os.environ.get("PATH", "")}
             cwd = self.scratch / "work"
         self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=cwd,
@@ -143,13 +144,23 @@ class Kernel:
         deadline = time.monotonic() + ready_timeout
         while True:
             if self.proc.poll() is not None:
-                raise KernelDied(f"the kernel did not start (exit status {self.proc.returncode})")
+                status = self.proc.returncode
+                self.stop()
+                raise KernelDied(f"exit status {status}: {self._log_tail()}")
             try:
                 self.client.wait_for_ready(timeout=min(5, max(0.1, deadline - time.monotonic())))
                 return
             except RuntimeError:
                 if time.monotonic() > deadline:
-                    raise KernelDied("the kernel did not answer within its start-up time") from None
+                    self.stop()
+                    raise KernelDied("no answer within its start-up time") from None
+
+    def _log_tail(self) -> str:
+        try:
+            lines = (self.scratch / "kernel" / f"k{self.starts}.log").read_text(errors="replace").strip().splitlines()
+        except OSError:
+            lines = []
+        return lines[-1][:200] if lines else "no output"
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

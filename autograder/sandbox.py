@@ -133,6 +133,14 @@ def wrap(command: list[str], scratch: Path, *, slot: int, limits: Limits = Limit
             *_limits(limits, _user_processes() + limits.processes), *command]
 
 
+def unconfined(command: list[str], *, limits: Limits = Limits()) -> list[str]:
+    """--unsafe-no-sandbox: no namespaces or hidden folders, but the same limits (refused as root)."""
+    if os.geteuid() == 0:
+        raise SandboxUnavailable("--unsafe-no-sandbox is refused as root: learner code never runs as root "
+                                 "outside the sandbox; grade with the sandbox, or as a normal user.")
+    return [*_limits(limits, _user_processes() + limits.processes), *command]
+
+
 def prepare(scratch: Path, *, slot: int) -> None:
     """Make the scratch folder's layout and hand it to the sandbox user (root mode)."""
     for sub in ("work", "tmp", "home", "kernel"):
