@@ -11,7 +11,7 @@ RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
 # JupyterLab refuses to start as root without this; containers and CI machines often run as root.
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 
-.PHONY: lab test release lint clean
+.PHONY: lab test release bench system-packages lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "TPM Kit needs Python 3.10 or newer; set PYTHON=/path/to/python3.11 and run make again.")'
@@ -21,12 +21,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Programs from the system's package manager (the grading sandbox); cheap to re-run: it only checks.
+system-packages:
+	@./scripts/install-system-packages.sh
+
 lab: $(STAMP)
 	$(RUN) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. \
 		--LabApp.default_url=/lab/tree/course/00-start-here.ipynb $(ROOT_OK) $(LAB_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Speed as ratios against stock nbgrader measured in the same run; never asserted in tests.
+bench: $(STAMP) system-packages
+	$(RUN) $(BIN)/python -m autograder.bench $(BENCH_ARGS)
 
 release: $(STAMP)
 	$(RUN) $(BIN)/tpm-grade release

@@ -67,7 +67,10 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
         found = discover(submissions, asg.id, tmp / "unpacked")
         if not found:
             raise ValueError("no submissions found: give notebook files, a folder of student folders, or a zip.")
-        gradebook.ensure_assignment(course, asg, db_url)
+        # Recording the assignment takes nbgrader a few seconds: do it while the first kernels start.
+        pool = ThreadPoolExecutor(max_workers=1)
+        recorded = pool.submit(gradebook.ensure_assignment, course, asg, db_url)
+        pool.shutdown(wait=False)
         reports: dict[str, dict] = {}
         todo: list[tuple[Submission, str]] = []
         progress = _Progress(len(found), stream)
@@ -86,7 +89,8 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
                 progress.line(sub.student, f"already graded, skipped ({_summary(reports[sub.student])})")
                 continue
             todo.append((sub, digest))
-        _grade_all(todo, asg, course, db_url, tmp, workers, timeout, unsafe_no_sandbox, reports, progress)
+        _grade_all(todo, asg, course, db_url, tmp, workers, timeout, unsafe_no_sandbox, reports, progress, recorded)
+        recorded.result()  # raises GradebookError here if there was nothing to grade
     ordered = [reports[s.student] for s in found if s.student in reports]
     if json_path is not None:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +99,7 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
     return 0
 
 
-def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, unsafe, reports, progress) -> None:
+def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, unsafe, reports, progress, recorded) -> None:
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(workers):
         slots.put(slot)
@@ -123,13 +127,15 @@ def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, unsafe, reports
             sub, digest = futures[future]
             result = future.result()
             if result.status == "graded":
+                recorded.result()  # the assignment must be in the gradebook first (raises if it could not be)
                 gradebook.record(course, asg, db_url, result, digest)
             reports[sub.student] = result.as_dict()
             progress.line(sub.student, f"{_summary(reports[sub.student])} ({result.seconds:.1f} s)")
-    except KeyboardInterrupt:
+    except BaseException as exc:
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
-        print(f"Interrupted: {len(reports)} submission(s) were recorded; run the same command again to continue.",
-              file=progress.stream, flush=True)
+        if isinstance(exc, KeyboardInterrupt):
+            print(f"Interrupted: {len(reports)} submission(s) were recorded; run the same command again to continue.",
+                  file=progress.stream, flush=True)
         raise
     pool.shutdown(wait=True)

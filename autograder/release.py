@@ -47,13 +47,14 @@ def generate(*, root: Path, dest: Path, ids: list[str] | None = None) -> list[Pa
         for aid in ids:
             shutil.copytree(root / "solutions" / aid, course / "source" / aid,
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        command = [sys.executable, "-m", "nbgrader", "generate_assignment", *ids, "--no-db", "--force",
-                   f"--CourseDirectory.root={course}", "--CourseDirectory.source_directory=source",
-                   "--CourseDirectory.release_directory=release"]
-        done = subprocess.run(command, cwd=course, env=nbgrader_env(), capture_output=True, text=True)
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise ReleaseError(f"nbgrader could not generate {', '.join(ids)}: {last}")
+        for aid in ids:  # nbgrader takes one assignment id per call
+            command = [sys.executable, "-m", "nbgrader", "generate_assignment", aid, "--no-db", "--force",
+                       f"--CourseDirectory.root={course}", "--CourseDirectory.source_directory=source",
+                       "--CourseDirectory.release_directory=release"]
+            done = subprocess.run(command, cwd=course, env=nbgrader_env(), capture_output=True, text=True)
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+                raise ReleaseError(f"nbgrader could not generate {aid}: {last}")
         for aid in ids:
             target = dest / aid
             if target.exists():

@@ -52,7 +52,7 @@ def test_ci_runs_the_readme_test_command():
 def test_cli_rejects_an_unknown_assignment_in_one_line(tmp_path):
     done = subprocess.run([sys.executable, "-m", "autograder.cli", "release", "99-nope", "--dest", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 1
+    assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "No exercise source for 99-nope" in lines[0]
     assert not any(tmp_path.iterdir()), "nothing is written when the command refuses"

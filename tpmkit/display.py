@@ -1,0 +1,24 @@
+"""How tpmkit's pictures show in Jupyter.
+
+Plot helpers return a matplotlib Figure. Jupyter only knows how to draw one once something has
+imported pyplot; before that the first picture of a lesson would print as "<Figure size ...>".
+Registering a PNG formatter for Figure when tpmkit is imported fixes that for every module.
+"""
+
+from __future__ import annotations
+
+
+def install_figure_display() -> bool:
+    """Show Figures as PNG pictures in IPython; a no-op outside IPython."""
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import print_figure
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover - IPython and matplotlib ship with the kit
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    png = shell.display_formatter.formatters["image/png"]
+    png.for_type(Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight"))
+    return True
