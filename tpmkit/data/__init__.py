@@ -4,6 +4,7 @@ Every table is generated in Python from a fixed seed: nothing is downloaded, and
 returns the same rows on every machine. Tests recompute each planted answer from the rows.
 """
 
+from tpmkit.data.deployments import deployments
 from tpmkit.data.request_log import latency_sample, request_log
 
-__all__ = ["latency_sample", "request_log"]
+__all__ = ["deployments", "latency_sample", "request_log"]
