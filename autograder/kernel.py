@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import queue
 import secrets
 import signal
 import subprocess
@@ -21,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import zmq
 from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
@@ -29,6 +29,7 @@ from autograder import sandbox
 OUTPUT_LIMIT = 200_000        # characters of output kept per cell for the autograded notebook
 FETCH_LIMIT = 5_000_000       # characters a fetched value may take as JSON
 INTERRUPT_GRACE = 3.0         # seconds a kernel gets to stop after an interrupt before it is killed
+REPLY_GRACE = 2.0             # seconds to wait for the last outputs after the execute_reply
 
 
 class KernelDied(RuntimeError):
@@ -41,6 +42,7 @@ class CellResult:
     outputs: list = field(default_factory=list)  # nbformat-style output dicts
     ename: str = ""
     evalue: str = ""
+    flooded: bool = False                        # more output than the limit: the kernel is not trusted after
 
 
 class FetchFailed(Exception):
@@ -185,16 +187,25 @@ class Kernel:
         self.client.control_channel.send(msg)
 
     def execute(self, code: str, timeout: float, *, limit: int = OUTPUT_LIMIT) -> CellResult:
-        """Run `code`; wait at most `timeout` seconds, then interrupt, then kill."""
+        """Run `code`; wait at most `timeout` seconds, then interrupt, then kill.
+
+        The status comes from the shell channel's execute_reply, which a flooded output channel
+        cannot lose; outputs come from iopub, capped at `limit` characters.
+        """
         if not self.alive():
             return CellResult("died", ename="KernelDied", evalue="the kernel is not running")
         msg_id = self.client.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
+        iopub, shell = self.client.iopub_channel, self.client.shell_channel
+        poller = zmq.Poller()
+        poller.register(iopub.socket, zmq.POLLIN)
+        poller.register(shell.socket, zmq.POLLIN)
         result = CellResult("ok")
-        kept = 0
+        kept, reply, idle, replied_at, interrupted_at = 0, None, False, None, None
         deadline = time.monotonic() + timeout
-        interrupted_at = None
         while True:
             now = time.monotonic()
+            if reply is not None and (idle or now > replied_at + REPLY_GRACE):
+                break
             if now > deadline and interrupted_at is None:
                 self._interrupt()
                 interrupted_at = now
@@ -206,30 +217,34 @@ class Kernel:
                 if result.status != "timeout":
                     result.status = "died"
                 return result
-            try:
-                msg = self.client.get_iopub_msg(timeout=0.2)
-            except queue.Empty:
-                continue
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "status" and content.get("execution_state") == "idle":
-                return result
-            if kind == "error":
-                if result.status == "ok":
-                    result.status = "error"
-                result.ename, result.evalue = str(content.get("ename", ""))[:200], str(content.get("evalue", ""))[:500]
-            if kind not in ("stream", "display_data", "execute_result", "error"):
-                continue
-            size = len(json.dumps(content, default=str))
-            if kept + size > limit:
-                if kept <= limit:
-                    result.outputs.append({"output_type": "stream", "name": "stdout",
-                                           "text": "\n[output cut here: too long for the graded notebook]\n"})
-                    kept = limit + 1
-                continue
-            kept += size
-            result.outputs.append(_output(kind, content))
+            poller.poll(100)
+            while shell.msg_ready():
+                msg = shell.get_msg(timeout=0)
+                if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
+                    reply, replied_at = msg["content"], time.monotonic()
+            while iopub.msg_ready():
+                msg = iopub.get_msg(timeout=0)
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "status" and content.get("execution_state") == "idle":
+                    idle = True
+                if kind not in ("stream", "display_data", "execute_result", "error"):
+                    continue
+                size = len(json.dumps(content, default=str))
+                if kept + size > limit:
+                    if not result.flooded:
+                        result.outputs.append({"output_type": "stream", "name": "stdout",
+                                               "text": "\n[output cut here: too long for the graded notebook]\n"})
+                        result.flooded = True
+                    continue
+                kept += size
+                result.outputs.append(_output(kind, content))
+        if reply.get("status") != "ok" and result.status == "ok":
+            result.status = "error"
+            result.ename = str(reply.get("ename", "Error"))[:200]
+            result.evalue = str(reply.get("evalue", ""))[:500]
+        return result
 
     def fetch(self, expression: str, timeout: float):
         """The value of `expression` in the learner's kernel, as plain data (or NotPlain stand-ins)."""

@@ -129,7 +129,11 @@ class _Session:
         if self.broken:
             return CellResult("died", ename="KernelDied", evalue=self.broken)
         result = self.kernel.execute(source, self.timeout)
-        if result.status in ("ok", "error"):
+        if result.status == "error" and (result.flooded or result.ename == "MemoryError"):
+            # Running out of memory (often from a flood of output) can break the kernel's own output
+            # thread; the next question starts from a fresh kernel with the cells that ran fine replayed.
+            self.kernel.stop()
+        elif result.status in ("ok", "error"):
             self.ran_fine.append(source)  # a cell that raised still ran: replay it the same way
         return result
 
@@ -143,6 +147,7 @@ class _Session:
 _PROBLEM_MESSAGES = {
     "timeout": "Code in this question ran for more than {t:g} seconds and was stopped (an endless loop?).",
     "died": "Code in this question stopped the Python kernel (a crash, exit(), or too much memory).",
+    "flooded": "Code in this question printed more output than a graded notebook can hold, and was stopped.",
 }
 
 
@@ -150,7 +155,7 @@ def _segment_problem(results: list[CellResult]) -> str | None:
     for status in ("timeout", "died"):
         if any(r.status == status for r in results):
             return status
-    return None
+    return "flooded" if any(r.flooded and r.status != "ok" for r in results) else None
 
 
 def _cell(step: plan_mod.Step, source_cell, outputs: list) -> nbformat.NotebookNode:

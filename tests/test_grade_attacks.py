@@ -138,7 +138,8 @@ DISRUPTIONS = {  # name -> (q3 answer, status q3 gets, whether q3 keeps its poin
     "memory-bomb": ("hog = [bytearray(10**8) for _ in range(1000)]", "error", False),
     # Refused forks end the cell with an error, unless the children keep it busy past the timeout.
     "fork-bomb": ("import os\nwhile True:\n    os.fork()", ("error", "timeout"), False),
-    "endless-output": ("while True:\n    print('x' * 10_000)", "timeout", False),
+    # Stopped by the time limit or by the output cap, whichever comes first.
+    "endless-output": ("while True:\n    print('x' * 10_000)", ("error", "timeout"), False),
     "kill-parent-then-answer": (
         f"import os\ntry:\n    os.kill(os.getppid(), 9)\nexcept OSError:\n    pass\n{RIGHT_Q3}", "passed", True),
     "big-output-then-answer": (f"print('y' * 5_000_000)\n{RIGHT_Q3}", "passed", True),

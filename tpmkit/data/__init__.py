@@ -5,6 +5,7 @@ returns the same rows on every machine. Tests recompute each planted answer from
 """
 
 from tpmkit.data.deployments import deployments
+from tpmkit.data.pull_requests import pull_requests
 from tpmkit.data.request_log import latency_sample, request_log
 
-__all__ = ["deployments", "latency_sample", "request_log"]
+__all__ = ["deployments", "latency_sample", "pull_requests", "request_log"]

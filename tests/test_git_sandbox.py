@@ -1,0 +1,429 @@
+"""tpmkit.git_sandbox: real git in a throwaway folder, isolated from the user's git, deterministic,
+leaving nothing behind; and a grading reader that runs nothing a tampered repository asks for."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+
+from tpmkit import git_sandbox
+from tpmkit.errors import CheckFailed, KitError
+from tpmkit.git_sandbox import PullRequest, Sandbox, check_finished, summary
+
+SETTINGS_RESOLVED = """# Till settings for every Tillpoint shop
+currency = "GBP"
+card_timeout_seconds = 45
+tip_options = [10, 15, 20]
+contactless_limit = 100
+refund_window_days = 30
+receipt_footer = "Thank you for shopping local!"
+"""
+
+
+def raw_git(path: str, *args: str) -> str:
+    """Plain git, as a test's own reference (not through the sandbox), isolated from the user's config."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
+    done = subprocess.run(["git", "-C", path, "-c", f"safe.directory={path}", *args], env=env,
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """HOME, the temp folder and a hostile global git config all point into tmp_path."""
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    marker = tmp_path / "ran"
+    script = tmp_path / "evil.sh"
+    script.write_text(f"#!/bin/sh\necho \"$0 $*\" >> {marker}\nexit 1\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    for hook in ("pre-commit", "commit-msg", "post-commit", "post-checkout", "pre-push", "post-merge",
+                 "reference-transaction", "pre-merge-commit"):
+        (hooks / hook).symlink_to(script)
+    user_config = home / ".gitconfig"
+    user_config.write_text(
+        "[user]\n\tname = Someone Else\n\temail = someone@example.com\n"
+        "[init]\n\tdefaultBranch = trunk\n"
+        "[commit]\n\tgpgSign = true\n"
+        f"[core]\n\thooksPath = {hooks}\n\tpager = {script}\n\tfsmonitor = {script}\n"
+        "[merge]\n\tconflictStyle = diff3\n"
+        "[pull]\n\trebase = true\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(user_config))
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Evil Author")
+    monkeypatch.setenv("GIT_EXTERNAL_DIFF", str(script))
+    monkeypatch.setenv("GIT_PAGER", str(script))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    before = sorted(p.name for p in home.iterdir())
+    return {"home": home, "tmp": tmp, "marker": marker, "script": script, "before": before}
+
+
+# --- git is required, and said so in one sentence -----------------------------------------------------
+
+def test_missing_git_is_one_clear_sentence(monkeypatch, tmp_path):
+    monkeypatch.setattr(git_sandbox.shutil, "which", lambda name: None)
+    for call in (Sandbox, git_sandbox.practice_repo, lambda: summary(str(tmp_path))):
+        with pytest.raises(KitError) as info:
+            call()
+        assert str(info.value) == "git is not installed: install it from https://git-scm.com and restart the kernel."
+
+
+def test_missing_git_is_reported_before_any_folder_is_made(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(git_sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(KitError):
+        Sandbox()
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- isolation and determinism ------------------------------------------------------------------------
+
+def test_the_users_git_config_and_environment_are_ignored(isolated):
+    repo = git_sandbox.exercise_repo()
+    assert repo.output("symbolic-ref", "--short", "HEAD") == "main"
+    assert repo.output("log", "-n", "1", "--format=%an <%ae>") == "Priya Shah <priya@tillpoint.example>"
+    assert repo.output("cat-file", "-p", "HEAD").count("gpgsig") == 0
+    repo.git("merge", "tip-jar")
+    assert "|||||||" not in repo.read("settings.toml"), "diff3 style from the user's config leaked in"
+    repo.write("settings.toml", SETTINGS_RESOLVED)
+    repo.git("commit", "--all", "--no-edit")
+    repo.git("diff", "HEAD~1")
+    repo.git("log", "-n", "2")
+    assert repo.output("log", "-n", "1", "--format=%an") == "Tillpoint Learner"
+    assert not isolated["marker"].exists(), isolated["marker"].read_text()
+
+
+def test_commit_hashes_are_the_same_on_every_run():
+    for build in (git_sandbox.practice_repo, git_sandbox.exercise_repo, git_sandbox.conflict_demo,
+                  lambda: git_sandbox.merge_demo("rebase", commits=4)):
+        first, second = build(), build()
+        for ref in ("main", "HEAD~1"):
+            assert first.output("rev-parse", ref) == second.output("rev-parse", ref)
+        assert first.path != second.path
+
+
+def test_learner_commits_are_deterministic_too():
+    hashes = []
+    for _ in range(2):
+        repo = git_sandbox.practice_repo()
+        repo.git("switch", "-c", "tip-jar")
+        repo.git("status")  # commands that make no commit do not move the clock
+        repo.write("notes.md", "hello")
+        repo.git("add", "notes.md")
+        repo.git("commit", "-m", "Add notes")
+        hashes.append(repo.output("rev-parse", "HEAD"))
+    assert hashes[0] == hashes[1]
+
+
+def test_nothing_is_left_outside_the_temp_folder(isolated):
+    repo = git_sandbox.practice_repo()
+    root = Path(repo.path).parent
+    assert root.parent == isolated["tmp"]
+    repo.git("switch", "-c", "tip-jar")
+    repo.write("settings.toml", repo.read("settings.toml").replace("tip_options = []", "tip_options = [10]"))
+    repo.git("commit", "--all", "-m", "Tips")
+    repo.git("push", "-u", "origin", "tip-jar")
+    pr = repo.open_pull_request("tip-jar", "Tips")
+    pr.run_ci()
+    pr.approve("Priya")
+    pr.merge("squash")
+    check_finished(repo.path)
+    assert sorted(p.name for p in isolated["home"].iterdir()) == isolated["before"]
+    assert [p.name for p in isolated["tmp"].iterdir()] == [root.name]
+    assert sorted(p.name for p in root.iterdir()) == ["home", "origin.git", "owner.pid", "till-app"]
+    repo.cleanup()
+    assert list(isolated["tmp"].iterdir()) == []
+    assert not isolated["marker"].exists()
+
+
+def test_context_manager_and_cleanup():
+    with git_sandbox.conflict_demo() as repo:
+        path = repo.path
+        assert os.path.isdir(path) and isinstance(path, str)
+    assert not os.path.exists(os.path.dirname(path))
+    assert repo.cleaned_up and "deleted" in repr(repo)
+    repo.cleanup()  # a second cleanup is harmless
+    with pytest.raises(KitError, match="cleaned up"):
+        repo.git("status")
+
+
+def test_a_sandbox_no_longer_used_removes_its_folder():
+    repo = git_sandbox.Sandbox()
+    root = os.path.dirname(repo.path)
+    del repo
+    assert not os.path.exists(root)
+
+
+def test_folders_left_by_a_killed_kernel_are_swept(isolated):
+    dead = subprocess.Popen(["true"])  # a process id that no longer exists once it has finished
+    dead.wait()
+    stale, ours, foreign = (isolated["tmp"] / name for name in ("tpmkit-git-stale", "tpmkit-git-ours", "other"))
+    for folder, pid in ((stale, dead.pid), (ours, os.getpid()), (foreign, dead.pid)):
+        folder.mkdir()
+        (folder / "owner.pid").write_text(str(pid))
+    (isolated["tmp"] / "tpmkit-git-no-owner").mkdir()
+    repo = git_sandbox.Sandbox()
+    left = sorted(p.name for p in isolated["tmp"].iterdir())
+    mine = os.path.basename(os.path.dirname(repo.path))
+    assert left == sorted(["tpmkit-git-ours", "other", "tpmkit-git-no-owner", mine])
+
+
+def test_network_remotes_are_refused():
+    repo = git_sandbox.practice_repo()
+    for args in [("fetch", "https://example.com/x.git"), ("remote", "add", "web", "ssh://example.com/x"),
+                 ("push", "/somewhere/else"), ("clone", "../../../elsewhere")]:
+        with pytest.raises(KitError, match="outside this sandbox"):
+            repo.git(*args)
+    repo.git("commit", "--allow-empty", "-m", "/etc/hosts is not a path here")  # messages may say anything
+
+
+# --- the learner's API ----------------------------------------------------------------------------------
+
+def test_git_prints_and_output_returns_plain_text(capsys):
+    repo = git_sandbox.practice_repo()
+    assert repo.git("log", "--oneline") is None
+    shown = capsys.readouterr().out
+    assert "Add the receipt template" in shown and len(shown.strip().splitlines()) == 3
+    head = repo.output("rev-parse", "HEAD")
+    assert type(head) is str and len(head) == 40 and head in raw_git(repo.path, "rev-parse", "HEAD")
+    repo.git("merge", "no-such-branch")
+    shown = capsys.readouterr().out
+    assert "no-such-branch" in shown and "exit code 1" in shown
+    with pytest.raises(KitError, match="git merge-base failed"):
+        repo.output("merge-base", "main", "no-such-branch")
+
+
+def test_write_and_read_round_trip():
+    repo = git_sandbox.practice_repo()
+    repo.write("docs/notes.md", "one\ntwo")
+    assert repo.read("docs/notes.md") == "one\ntwo\n"
+    assert Path(repo.path, "docs", "notes.md").read_bytes() == b"one\ntwo\n"
+    repo.graph()
+
+
+def test_merge_methods_add_the_commits_the_docs_describe():
+    for n in (1, 3, 5):
+        unmerged = git_sandbox.merge_demo(None, commits=n)  # keep a reference: an unused sandbox deletes itself
+        before = int(raw_git(unmerged.path, "rev-list", "--count", "main"))
+        for method, added, parents in (("merge", n + 1, 2), ("squash", 1, 1), ("rebase", n, 1)):
+            repo = git_sandbox.merge_demo(method, commits=n)
+            assert int(raw_git(repo.path, "rev-list", "--count", "main")) - before == added, (method, n)
+            assert len(raw_git(repo.path, "rev-list", "--parents", "-n", "1", "main").split()) - 1 == parents
+            assert "refunds.md" in raw_git(repo.path, "ls-tree", "--name-only", "main")
+
+
+def test_pull_request_needs_green_ci_and_a_fresh_approval():
+    repo = git_sandbox.practice_repo()
+    repo.git("switch", "-c", "timeout")
+    repo.write("settings.toml", repo.read("settings.toml").replace("card_timeout_seconds = 30",
+                                                                   "card_timeout_seconds = 5"))
+    repo.git("commit", "--all", "-m", "Five seconds")
+    with pytest.raises(KitError, match="push it first"):
+        repo.open_pull_request("timeout", "Shorter timeout")
+    repo.git("push", "-u", "origin", "timeout")
+    pr = repo.open_pull_request("timeout", "Shorter timeout")
+    with pytest.raises(KitError, match="CI has not run"):
+        pr.merge()
+    pr.run_ci()
+    assert not pr.ci_passed
+    pr.approve("Priya")
+    with pytest.raises(KitError, match="CI failed"):
+        pr.merge()
+    repo.write("settings.toml", repo.read("settings.toml").replace("= 5", "= 40"))
+    repo.git("commit", "--all", "-m", "Forty seconds")
+    repo.git("push")
+    assert pr.approved_by == [], "a new commit needs a new review"
+    pr.run_ci()
+    with pytest.raises(KitError, match="nobody has approved"):
+        pr.merge()
+    pr.approve("Priya")
+    assert "CI passed, approved by Priya" in repr(pr)
+    pr.merge("rebase")
+    assert "merged" in repr(pr)
+    assert raw_git(repo.path, "branch", "--list", "timeout") == ""
+    assert raw_git(repo.origin, "branch", "--list", "timeout") == ""
+    assert raw_git(repo.origin, "rev-parse", "main") == raw_git(repo.path, "rev-parse", "main")
+    with pytest.raises(KitError, match="already merged"):
+        pr.merge()
+
+
+def test_pull_request_with_a_conflict_is_refused_and_main_is_left_clean():
+    repo = git_sandbox.exercise_repo()
+    pr = repo.open_pull_request("tip-jar", "Tips")
+    pr.run_ci()
+    pr.approve("Priya")
+    with pytest.raises(KitError, match="does not merge cleanly"):
+        pr.merge()
+    state = summary(repo.path)
+    assert state["branch"] == "main" and not state["merge_in_progress"] and not state["conflict_markers"]
+
+
+# --- the grading reader ----------------------------------------------------------------------------------
+
+def test_summary_follows_a_conflict_from_start_to_finish():
+    repo = git_sandbox.exercise_repo()
+    start = summary(repo.path)
+    assert start["branch"] == "main" and start["head_parents"] == 1 and not start["merge_in_progress"]
+    assert set(start["files_on_main"]) == {"README.md", "receipt.txt", "settings.toml"}
+    repo.git("merge", "tip-jar")
+    middle = summary(repo.path)
+    assert middle["merge_in_progress"] and middle["conflict_markers"]
+    with pytest.raises(CheckFailed, match="merge is still in progress"):
+        check_finished(repo.path)
+    repo.write("settings.toml", SETTINGS_RESOLVED)
+    repo.git("add", "settings.toml")
+    repo.git("commit", "--no-edit")
+    end = summary(repo.path)
+    assert end["head_parents"] == 2 and not end["merge_in_progress"] and not end["conflict_markers"]
+    assert end["files_on_main"]["settings.toml"] == SETTINGS_RESOLVED.strip()
+    assert json.loads(json.dumps(end)) == end, "plain data only"
+    check_finished(repo.path)
+
+
+def test_summary_sees_committed_markers_and_a_detached_head():
+    repo = git_sandbox.exercise_repo()
+    repo.git("merge", "tip-jar")
+    repo.git("commit", "--all", "--no-edit")
+    state = summary(repo.path)
+    assert state["conflict_markers"] and not state["merge_in_progress"]
+    with pytest.raises(CheckFailed, match="conflict markers"):
+        check_finished(repo.path)
+    repo.git("switch", "--detach", "HEAD~1")
+    assert summary(repo.path)["branch"] is None
+
+
+def test_summary_of_an_empty_repository():
+    repo = Sandbox()
+    assert summary(repo.path) == {"branch": "main", "merge_in_progress": False, "conflict_markers": False,
+                                  "head_parents": 0, "files_on_main": {}}
+
+
+def test_summary_normalises_line_endings_and_trailing_space():
+    repo = Sandbox()
+    Path(repo.path, "a.txt").write_bytes(b"\n\none  \r\ntwo\r\n\r\n")
+    repo.git("add", "a.txt")
+    repo.git("commit", "-m", "CRLF")
+    assert summary(repo.path)["files_on_main"] == {"a.txt": "one\ntwo"}
+
+
+def test_summary_runs_only_plumbing_with_hooks_and_fsmonitor_off(monkeypatch):
+    repo = git_sandbox.exercise_repo()
+    repo.git("merge", "tip-jar")
+    seen = []
+    real_run = subprocess.run
+
+    def spy(command, *args, **kwargs):
+        seen.append(command)
+        return real_run(command, *args, **kwargs)
+
+    monkeypatch.setattr(git_sandbox.subprocess, "run", spy)
+    summary(repo.path)
+    assert seen
+    for command in seen:
+        words = [w for w in command[1:] if not w.startswith("-") and "=" not in w]
+        assert words[0] in ("rev-parse", "cat-file", "rev-list", "ls-files"), command
+        assert f"core.hooksPath={os.devnull}" in command and "core.fsmonitor=false" in command
+        assert "--no-pager" in command
+
+
+def test_summary_runs_nothing_a_tampered_repository_asks_for(tmp_path):
+    marker = tmp_path / "ran"
+    script = tmp_path / "evil.sh"
+    script.write_text(f"#!/bin/sh\necho \"$0 $*\" >> {marker}\ncat\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    repo = git_sandbox.exercise_repo()
+    repo.git("merge", "tip-jar")
+    hooks = Path(repo.path, ".git", "hooks")
+    hooks.mkdir(exist_ok=True)
+    for hook in ("post-checkout", "post-index-change", "reference-transaction", "pre-commit", "fsmonitor-watchman"):
+        (hooks / hook).symlink_to(script)
+    Path(repo.path, ".gitattributes").write_text("* filter=evil diff=evil\n")
+    with open(Path(repo.path, ".git", "config"), "a") as config:
+        config.write(f"[core]\n\thooksPath = {hooks}\n\tfsmonitor = {script}\n\tpager = {script}\n"
+                     f"\tuntrackedCache = true\n[filter \"evil\"]\n\tclean = {script}\n\tsmudge = {script}\n"
+                     f"\tprocess = {script}\n[diff]\n\texternal = {script}\n[diff \"evil\"]\n\ttextconv = {script}\n"
+                     f"[alias]\n\trev-list = !{script}\n")
+    state = summary(repo.path)
+    assert state["merge_in_progress"]
+    with pytest.raises(CheckFailed):
+        check_finished(repo.path)
+    assert not marker.exists(), marker.read_text()
+
+
+def test_summary_refuses_what_is_not_a_repository(tmp_path):
+    with pytest.raises(KitError, match="not a git repository"):
+        summary(str(tmp_path))
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").mkdir()
+    os.symlink(tmp_path / "real", tmp_path / "link" / ".git")
+    with pytest.raises(KitError, match="not a git repository"):
+        summary(str(tmp_path / "link"))
+
+
+# --- pictures -------------------------------------------------------------------------------------------
+
+def test_history_figure_draws_one_row_per_repository():
+    repos = {"merge commit": git_sandbox.merge_demo("merge"), "squash": git_sandbox.merge_demo("squash"),
+             "rebase": git_sandbox.merge_demo("rebase")}
+    fig = git_sandbox.history_figure(repos)
+    assert isinstance(fig, Figure)
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles == ["merge commit: main holds 7 commits", "squash: main holds 4 commits",
+                      "rebase: main holds 6 commits"]
+    assert fig._repr_png_().startswith(b"\x89PNG")
+
+
+# --- bad input: one sentence each ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def repo():
+    return git_sandbox.practice_repo()
+
+
+BAD_CALLS = [
+    (lambda r: r.git(), "Say which git command"),
+    (lambda r: r.git("log", 3), "as text"),
+    (lambda r: r.git("-C", "/", "log"), "Start with the git command"),
+    (lambda r: r.git("config", "--global", "user.name", "X"), "keeps its settings to itself"),
+    (lambda r: r.git("push", "/elsewhere"), "outside this sandbox"),
+    (lambda r: r.output("log", "no-such-branch"), "git log failed"),
+    (lambda r: r.write("/etc/hosts", "x"), "not a file inside"),
+    (lambda r: r.write("../x", "x"), "not a file inside"),
+    (lambda r: r.write(".git/config", "x"), "not a file inside"),
+    (lambda r: r.write("a.txt", 3), "as a str"),
+    (lambda r: r.write(None, "x"), "path must be a file name"),
+    (lambda r: r.read("missing.txt"), "no file 'missing.txt'"),
+    (lambda r: Sandbox("Bad Name"), "short lower-case folder name"),
+    (lambda r: git_sandbox.merge_demo("octopus"), "method must be one of"),
+    (lambda r: git_sandbox.merge_demo("merge", commits=0), "commits must be a whole number"),
+    (lambda r: git_sandbox.merge_demo("merge", commits=True), "commits must be a whole number"),
+    (lambda r: summary(3), "path must be the repository's folder"),
+    (lambda r: check_finished(None), "path must be the repository's folder"),
+    (lambda r: git_sandbox.history_figure({}), "repos must be a dict"),
+    (lambda r: git_sandbox.history_figure({"a": "not a repo"}), "repos must be a dict"),
+    (lambda r: r.open_pull_request("no-such-branch", "Title"), "push it first"),
+    (lambda r: r.open_pull_request("refund-window", ""), "short title"),
+    (lambda r: PullRequest("repo", "refund-window", "Title"), "repo must be a practice repository"),
+    (lambda r: r.open_pull_request("refund-window", "Title").merge("fast"), "method must be one of"),
+    (lambda r: r.open_pull_request("refund-window", "Title").approve(""), "reviewer must be"),
+]
+
+
+@pytest.mark.parametrize(("call", "phrase"), BAD_CALLS, ids=[phrase for _, phrase in BAD_CALLS])
+def test_bad_input_is_one_clear_sentence(repo, call, phrase):
+    with pytest.raises(KitError) as info:
+        call(repo)
+    message = str(info.value)
+    assert phrase in message and "\n" not in message

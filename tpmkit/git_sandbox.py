@@ -1,0 +1,885 @@
+"""A throwaway git repository for practising pull requests, and a safe reader that grades one.
+
+`Sandbox` runs the real `git` binary in a fresh temporary folder that holds the practice
+repository and a bare "origin" repository to push to. It never reads or changes the learner's own
+repositories or git settings: every command runs with an empty global config of its own, no system
+config, fixed names and e-mail addresses, no hooks, no pager, no signing and no network. Each
+commit gets a fixed time stamp from the sandbox's own clock, so the same steps give the same
+commit hashes on every machine (a planted merge base is a fixed answer).
+
+    repo = practice_repo()                 # a Tillpoint repository with a few commits
+    repo.git("switch", "-c", "tip-jar")    # prints what git says (and returns None, so a notebook
+                                           # shows git's output once, not again as a quoted string)
+    repo.write("settings.toml", text)      # change a file
+    repo.output("rev-parse", "HEAD")       # what git printed, as text, for answers
+    repo.graph()                           # git log --graph --oneline --all
+    repo.cleanup()                         # or: with practice_repo() as repo: ...
+
+`summary(path)` reads a repository for grading with plumbing commands only (`rev-parse`,
+`cat-file`, `rev-list`, `ls-files`) and the same isolation, so a repository whose own config was
+tampered with cannot make it run hooks, filters, pagers or external programs. The sandbox lives
+under the temporary folder (`TMPDIR`), which the grading kernel shares with the grader, so the
+grader can read it with `summary(repo.path)` in its own process.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import weakref
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from tpmkit.errors import CheckFailed, KitError
+
+__all__ = ["MERGE_METHODS", "PullRequest", "Sandbox", "check_finished", "conflict_demo", "exercise_repo",
+           "history_figure", "merge_demo", "practice_repo", "summary"]
+
+GIT_MISSING = "git is not installed: install it from https://git-scm.com and restart the kernel."
+MERGE_METHODS = ("merge", "squash", "rebase")
+
+# The sandbox clock: every command that can make a commit moves it on by one hour, starting at
+# Monday 5 October 2026, 09:00 UTC. Fixed times give fixed commit hashes.
+CLOCK_START = calendar.timegm((2026, 10, 5, 9, 0, 0))
+CLOCK_STEP = 3600
+_COMMITTING = {"am", "cherry-pick", "commit", "merge", "pull", "rebase", "revert", "stash", "tag"}
+
+LEARNER = ("Tillpoint Learner", "learner@tillpoint.example")
+PRIYA = ("Priya Shah", "priya@tillpoint.example")
+SAM = ("Sam Okafor", "sam@tillpoint.example")
+ALEX = ("Alex Byrne", "alex@tillpoint.example")
+
+# Settings every sandbox command runs with, whatever the learner's own git config says.
+_SANDBOX_CONFIG = {
+    "user.name": LEARNER[0],
+    "user.email": LEARNER[1],
+    "init.defaultBranch": "main",
+    "commit.gpgSign": "false",
+    "tag.gpgSign": "false",
+    "core.hooksPath": os.devnull,
+    "core.fsmonitor": "false",
+    "core.pager": "cat",
+    "core.autocrlf": "false",
+    "core.quotePath": "false",
+    "color.ui": "false",
+    "merge.conflictStyle": "merge",
+    "pull.rebase": "false",
+    "rerere.enabled": "false",
+    "gc.auto": "0",
+    "maintenance.auto": "false",
+    "credential.helper": "",
+    "protocol.allow": "never",        # no network: only local paths (the origin next door)
+    "protocol.file.allow": "always",
+    "advice.detachedHead": "false",
+}
+# The grading reader adds nothing that could run a program.
+_READER_CONFIG = {
+    "core.hooksPath": os.devnull,
+    "core.fsmonitor": "false",
+    "core.attributesFile": os.devnull,
+    "core.excludesFile": os.devnull,
+    "core.pager": "cat",
+}
+_PLUMBING = ("rev-parse", "cat-file", "rev-list", "ls-files")
+_MARKER = re.compile(r"^(<{7}|>{7})(\s|$)", re.MULTILINE)
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+_PREFIX = "tpmkit-git-"
+_OWNER = "owner.pid"
+_MAX_FILES = 2000
+_MAX_BYTES = 1_000_000
+
+
+# --- running git ---------------------------------------------------------------------------------
+
+def _git_binary() -> str:
+    found = shutil.which("git")
+    if found is None:
+        raise KitError(GIT_MISSING)
+    return found
+
+
+def _flags(config: dict[str, str]) -> list[str]:
+    return [part for key, value in config.items() for part in ("-c", f"{key}={value}")]
+
+
+def _isolated_env(global_config: str, **extra: str) -> dict[str, str]:
+    """The caller's environment without any GIT_* variable, plus settings that shut out the user's git config."""
+    env = {key: value for key, value in os.environ.items() if not key.upper().startswith("GIT_")}
+    env.update({
+        "GIT_CONFIG_GLOBAL": global_config,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_EDITOR": ":",            # git treats ":" as "keep the message as it is"
+        "GIT_SEQUENCE_EDITOR": ":",
+        "GIT_MERGE_AUTOEDIT": "no",
+        "GIT_PAGER": "cat",
+        "PAGER": "cat",
+        "GIT_DEFAULT_HASH": "sha1",   # the hashes in the exercises are SHA-1
+        "LC_ALL": "C",                # messages in English, the same everywhere
+        "LANGUAGE": "C",
+    })
+    env.update(extra)
+    return env
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists (POSIX)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to someone else, or we cannot tell: leave it alone
+    return True
+
+
+def _sweep_stale() -> None:
+    """Delete practice folders whose kernel was killed before it could tidy up (POSIX only).
+
+    Only folders this module made are touched: named tpmkit-git-* in the temp folder and holding
+    the id of the process that made them, which must no longer exist.
+    """
+    if os.name != "posix":
+        return
+    base = Path(tempfile.gettempdir())
+    for folder in base.glob(f"{_PREFIX}*"):
+        try:
+            pid = int(Path(folder, _OWNER).read_text())
+        except (OSError, ValueError):
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return (lines[0] if lines else "no message").rstrip(".")
+
+
+# --- the practice repository ---------------------------------------------------------------------
+
+class Sandbox:
+    """A practice repository (`.path`) and a bare "origin" (`.origin`) in a new temporary folder.
+
+    Nothing is written outside that folder. `cleanup()` deletes it; so does leaving a `with`
+    block, and so does Python when the sandbox is no longer used or the kernel stops.
+    """
+
+    def __init__(self, name: str = "till-app"):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise KitError(f"name must be a short lower-case folder name such as 'till-app', not {name!r}.")
+        self._git = _git_binary()
+        _sweep_stale()
+        self._root = tempfile.mkdtemp(prefix=_PREFIX)
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self._root, ignore_errors=True)
+        Path(self._root, _OWNER).write_text(str(os.getpid()))
+        self._home = os.path.join(self._root, "home")
+        os.mkdir(self._home)
+        # An empty global config inside the sandbox: the learner's ~/.gitconfig is never read, and
+        # `git config --global` (which the sandbox refuses anyway) could not reach it either.
+        self._global_config = os.path.join(self._home, ".gitconfig")
+        Path(self._global_config).touch()
+        self.name = name
+        self.path = os.path.join(self._root, name)
+        self.origin = os.path.join(self._root, "origin.git")
+        self._tick = 0
+        self._next_pr = 12
+        os.mkdir(self.path)
+        os.mkdir(self.origin)
+        self._must(["init", "--quiet", "--bare", "--template="], cwd=self.origin)
+        self._must(["symbolic-ref", "HEAD", "refs/heads/main"], cwd=self.origin)
+        self._must(["init", "--quiet", "--template="])
+        self._must(["symbolic-ref", "HEAD", "refs/heads/main"])
+        self._must(["remote", "add", "origin", self.origin])
+
+    # -- lifecycle --
+    def cleanup(self) -> None:
+        """Delete the sandbox's temporary folder (the practice repository and its origin)."""
+        self._finalizer()
+
+    @property
+    def cleaned_up(self) -> bool:
+        return not self._finalizer.alive
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cleanup()
+
+    def __repr__(self) -> str:
+        where = "deleted" if self.cleaned_up else "in a temporary folder; see .path"
+        return f"<git sandbox '{self.name}': a practice repository {where}>"
+
+    def _alive(self) -> None:
+        if self.cleaned_up:
+            raise KitError("This practice repository was cleaned up: make a new one, for example "
+                           "git_sandbox.practice_repo().")
+
+    # -- running git --
+    def _run(self, args: list[str], *, cwd: str | None = None, author: tuple[str, str] = LEARNER,
+             merge_output: bool = False) -> subprocess.CompletedProcess:
+        self._alive()
+        if args and args[0] in _COMMITTING:
+            self._tick += 1
+        when = f"{CLOCK_START + self._tick * CLOCK_STEP} +0000"
+        env = _isolated_env(
+            self._global_config, HOME=self._home, XDG_CONFIG_HOME=os.path.join(self._home, ".config"),
+            GIT_CEILING_DIRECTORIES=self._root,
+            GIT_AUTHOR_NAME=author[0], GIT_AUTHOR_EMAIL=author[1], GIT_AUTHOR_DATE=when,
+            GIT_COMMITTER_NAME=author[0], GIT_COMMITTER_EMAIL=author[1], GIT_COMMITTER_DATE=when)
+        try:
+            return subprocess.run(
+                [self._git, "--no-pager", *_flags(_SANDBOX_CONFIG), *args], cwd=cwd or self.path, env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
+                encoding="utf-8", errors="replace", timeout=120)
+        except subprocess.TimeoutExpired:
+            raise KitError(f"git {args[0]} ran for more than 2 minutes and was stopped: "
+                           "commands that wait for typing do not work here.") from None
+
+    def _must(self, args: list[str], **kwargs) -> str:
+        """Run a command the kit itself needs; fail with git's own reason if it does not work."""
+        done = self._run(args, **kwargs)
+        if done.returncode != 0:
+            raise KitError(f"git {args[0]} failed ({_one_line(done.stderr or done.stdout)}).")
+        return done.stdout
+
+    def git(self, *args: str) -> None:
+        """Run `git ARGS...` in the practice repository and print everything git says.
+
+        A command git refuses (a merge conflict, a typo) prints git's own explanation and a line
+        with its exit code; it does not stop the notebook. To keep git's output as text (to store
+        a commit hash, say), use `output(...)` instead.
+        """
+        args = self._checked(args)
+        done = self._run(args, merge_output=True)
+        text = done.stdout.rstrip()
+        if text:
+            print(text)
+        if done.returncode != 0:
+            print(f"(git {args[0]} stopped with exit code {done.returncode}: the lines above say why.)")
+
+    def output(self, *args: str) -> str:
+        """Run `git ARGS...` and return what it printed, as plain text without the final line break."""
+        args = self._checked(args)
+        done = self._run(args)
+        if done.returncode != 0:
+            raise KitError(f"git {args[0]} failed ({_one_line(done.stderr or done.stdout)}): "
+                           "check the branch and file names, then run the cell again.")
+        return done.stdout.strip()
+
+    def graph(self) -> None:
+        """Print the history of every branch as a graph (`git log --graph --oneline --decorate --all`)."""
+        self.git("log", "--graph", "--oneline", "--decorate", "--all")
+
+    def _checked(self, args: tuple) -> list[str]:
+        if not args:
+            raise KitError("Say which git command to run, for example repo.git('status').")
+        bad = [a for a in args if not isinstance(a, str)]
+        if bad:
+            raise KitError(f"Give each part of the command as text, for example repo.git('log', '-n', '3'), "
+                           f"not {bad[0]!r}.")
+        if args[0].startswith("-"):
+            raise KitError(f"Start with the git command itself, such as 'log' or 'merge', not '{args[0]}': "
+                           "options that point git at another folder are not available in the sandbox.")
+        if args[0] == "config" and any(a in ("--global", "--system", "--file", "-f") or a.startswith("--file=")
+                                       for a in args[1:]):
+            raise KitError("The sandbox keeps its settings to itself: use 'git config' without --global, "
+                           "--system or --file.")
+        skip_next = False
+        for arg in args[1:]:
+            if skip_next or arg in ("-m", "--message") or arg.startswith(("--message=", "-m")):
+                skip_next = arg in ("-m", "--message")
+                continue
+            value = arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg
+            if "://" in value or value.startswith("~") or os.path.isabs(value) or value.startswith(".."):
+                target = os.path.realpath(os.path.join(self.path, os.path.expanduser(value)))
+                if "://" in value or not _inside(target, self._root):
+                    raise KitError(f"'{value}' is outside this sandbox: the practice repository only works "
+                                   "with its own files and its origin.")
+        return list(args)
+
+    # -- files --
+    def _file(self, path) -> str:
+        self._alive()
+        if not isinstance(path, str) or not path.strip():
+            raise KitError(f"path must be a file name inside the repository, such as 'settings.toml', not {path!r}.")
+        target = os.path.realpath(os.path.join(self.path, path))
+        parts = Path(os.path.relpath(target, self.path)).parts if _inside(target, self.path) else ()
+        if os.path.isabs(path) or not parts or parts[0] == ".git":
+            raise KitError(f"'{path}' is not a file inside the practice repository: use a name such as "
+                           "'settings.toml' or 'docs/notes.md'.")
+        return target
+
+    def write(self, path: str, text: str) -> None:
+        """Replace the file at `path` (inside the repository) with `text`; a final line break is added if missing."""
+        target = self._file(path)
+        if not isinstance(text, str):
+            raise KitError(f"text must be the new contents of {path} as a str, not a {type(text).__name__}.")
+        if text and not text.endswith("\n"):
+            text += "\n"
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+
+    def read(self, path: str) -> str:
+        """The text of the file at `path` in the working folder, as it is now (conflict markers and all)."""
+        target = self._file(path)
+        if not os.path.isfile(target):
+            raise KitError(f"There is no file '{path}' in the working folder: list the files with "
+                           "repo.git('ls-files').")
+        with open(target, encoding="utf-8", errors="replace", newline="") as handle:
+            return handle.read()
+
+    # -- pull requests and grading --
+    def open_pull_request(self, branch: str, title: str) -> PullRequest:
+        """Open a pull request from `branch` (pushed to origin) into main."""
+        return PullRequest(self, branch, title)
+
+    def summary(self) -> dict:
+        """The repository's state as plain data: see `summary(path)`."""
+        self._alive()
+        return summary(self.path)
+
+    # -- used by the builders and PullRequest --
+    def _commit(self, author: tuple[str, str], message: str, files: dict[str, str]) -> None:
+        for path, text in files.items():
+            self.write(path, text)
+        self._must(["add", "--all"])
+        self._must(["commit", "--quiet", "-m", message], author=author)
+
+    def _echo(self, *args: str, author: tuple[str, str] = LEARNER) -> subprocess.CompletedProcess:
+        """Run a command on the learner's behalf and show it as if typed: `$ git ...` then git's output."""
+        print("$ git " + " ".join(f'"{a}"' if " " in a else a for a in args))
+        done = self._run(list(args), author=author, merge_output=True)
+        if done.stdout.strip():
+            print(done.stdout.strip("\n"))
+        return done
+
+    def _origin_tip(self, branch: str) -> str | None:
+        done = self._run(["rev-parse", "-q", "--verify", f"refs/heads/{branch}^{{commit}}"], cwd=self.origin)
+        return done.stdout.strip() or None
+
+
+def _inside(target: str, folder: str) -> bool:
+    folder = os.path.realpath(folder)
+    return target == folder or target.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+# --- merging -------------------------------------------------------------------------------------
+
+def _merge(repo: Sandbox, branch: str, method: str, *, number: int, title: str,
+           author: tuple[str, str] = LEARNER, echo: bool = False) -> None:
+    """Merge `branch` into main the way a code host's merge button does, with the given method."""
+    run = repo._echo if echo else (lambda *a, author=LEARNER: repo._run(list(a), author=author, merge_output=True))
+    steps: list[tuple[str, ...]] = [("switch", "main")]
+    if method == "merge":
+        steps += [("merge", "--no-ff", "-m", f"Merge pull request #{number} from {branch}", branch)]
+    elif method == "squash":
+        steps += [("merge", "--squash", branch), ("commit", "-m", f"{title} (#{number})")]
+    else:
+        steps += [("switch", branch), ("rebase", "main"), ("switch", "main"), ("merge", "--ff-only", branch)]
+    for step in steps:
+        done = run(*step, author=author)
+        if done.returncode != 0:
+            repo._run(["merge", "--abort"])
+            repo._run(["rebase", "--abort"])
+            repo._run(["switch", "main"])
+            raise KitError(f"{branch} does not merge cleanly into main: merge main into {branch}, resolve the "
+                           "conflict, commit and push, then try again.")
+
+
+class PullRequest:
+    """A pull request from a pushed branch into main, with the checks a protected main branch asks for.
+
+    `diff()` shows what the branch changes, `run_ci()` runs the repository's automatic checks on the
+    branch's latest pushed commit, `approve(reviewer)` records a review, and `merge(method)` merges
+    only when CI has passed and a reviewer has approved that same commit, then deletes the branch.
+    """
+
+    def __init__(self, repo: Sandbox, branch: str, title: str):
+        if not isinstance(repo, Sandbox):
+            raise KitError("repo must be a practice repository from git_sandbox, such as practice_repo().")
+        if not isinstance(branch, str) or not isinstance(title, str) or not title.strip():
+            raise KitError("Give the branch name and a short title as text, e.g. open_pull_request('tip-jar', "
+                           "'Offer tips at the till').")
+        if branch == "main" or repo._origin_tip(branch) is None:
+            raise KitError(f"origin has no branch '{branch}' to merge from: push it first with "
+                           f"repo.git('push', '-u', 'origin', '{branch}').")
+        self.repo, self.branch, self.title = repo, branch, title.strip()
+        self.number = repo._next_pr
+        repo._next_pr += 1
+        self.state = "open"
+        self._ci: tuple[str, bool] | None = None
+        self._approvals: dict[str, str] = {}
+        print(f"Opened pull request #{self.number}: {self.title} ({branch} -> main)")
+
+    def _tip(self) -> str:
+        tip = self.repo._origin_tip(self.branch)
+        if tip is None:
+            raise KitError(f"origin no longer has the branch '{self.branch}'.")
+        return tip
+
+    def _open(self) -> None:
+        if self.state != "open":
+            raise KitError(f"Pull request #{self.number} is already {self.state}.")
+
+    def diff(self) -> None:
+        """Print what the branch changes compared with where it left main (`git diff main...BRANCH`)."""
+        self.repo.git("diff", f"main...{self._tip()}")
+
+    def run_ci(self) -> None:
+        """Run the automatic checks on the branch's latest pushed commit and print each result."""
+        self._open()
+        tip = self._tip()
+        files = _tree_files(self.repo.path, f"{tip}^{{tree}}")
+        results = _ci_checks(files)
+        for name, ok, detail in results:
+            print(f"{'✓' if ok else '✗'} {name}{'' if ok else f': {detail}'}")
+        passed = all(ok for _, ok, _ in results)
+        self._ci = (tip, passed)
+        print(f"CI {'passed' if passed else 'FAILED'} on commit {tip[:7]}.")
+
+    def approve(self, reviewer: str) -> None:
+        """Record that `reviewer` read the diff and approves the branch's latest pushed commit."""
+        self._open()
+        if not isinstance(reviewer, str) or not reviewer.strip():
+            raise KitError("reviewer must be the reviewer's name as text, such as 'Priya'.")
+        tip = self._tip()
+        self._approvals[reviewer.strip()] = tip
+        print(f"{reviewer.strip()} approved commit {tip[:7]}.")
+
+    @property
+    def ci_passed(self) -> bool:
+        return bool(self._ci and self._ci == (self._tip(), True))
+
+    @property
+    def approved_by(self) -> list[str]:
+        tip = self._tip() if self.state == "open" else None
+        return sorted(name for name, seen in self._approvals.items() if seen == tip)
+
+    def merge(self, method: str = "merge") -> None:
+        """Merge into main with `method` ('merge', 'squash' or 'rebase'), push main and delete the branch."""
+        self._open()
+        if method not in MERGE_METHODS:
+            raise KitError(f"method must be one of {', '.join(MERGE_METHODS)}, not {method!r}.")
+        tip = self._tip()
+        if self._ci is None or self._ci[0] != tip:
+            raise KitError(f"Pull request #{self.number} cannot be merged yet: CI has not run on its latest "
+                           "commit, so run pr.run_ci() first.")
+        if not self._ci[1]:
+            raise KitError(f"Pull request #{self.number} cannot be merged: CI failed, so fix the branch, commit, "
+                           "push and run pr.run_ci() again.")
+        if not self.approved_by:
+            raise KitError(f"Pull request #{self.number} cannot be merged yet: nobody has approved its latest "
+                           "commit, so ask for a review (pr.approve('name')).")
+        local = self.repo._run(["rev-parse", "-q", "--verify", f"refs/heads/{self.branch}"]).stdout.strip()
+        if local != tip:
+            raise KitError(f"Your local {self.branch} is not what origin has: push it (or pull it) so they match.")
+        _merge(self.repo, self.branch, method, number=self.number, title=self.title, echo=True)
+        self.repo._echo("push", "origin", "main")
+        self.repo._echo("push", "origin", "--delete", self.branch)
+        self.repo._echo("branch", "-D", self.branch)
+        self.state = "merged"
+        print(f"Merged pull request #{self.number} with '{method}' and deleted the branch {self.branch}.")
+
+    def __repr__(self) -> str:
+        if self.state != "open":
+            return f"<pull request #{self.number} '{self.title}': {self.state}>"
+        ci = "CI passed" if self.ci_passed else "CI not passed on the latest commit"
+        who = f"approved by {', '.join(self.approved_by)}" if self.approved_by else "not approved"
+        return f"<pull request #{self.number} '{self.title}' ({self.branch} -> main): open, {ci}, {who}>"
+
+
+def _ci_checks(files: dict[str, str]) -> list[tuple[str, bool, str]]:
+    """The till app's automatic checks on a set of files: (check, passed, what is wrong)."""
+    results = []
+    marked = sorted(path for path, text in files.items() if _MARKER.search(text))
+    results.append(("no conflict markers", not marked, "markers left in " + ", ".join(marked)))
+    settings = files.get("settings.toml")
+    if settings is not None:
+        lines = [line.strip() for line in settings.splitlines() if line.strip() and not line.startswith("#")]
+        bad = [line for line in lines if not re.fullmatch(r"[a-z_]+ = \S.*", line)]
+        results.append(("settings.toml: every setting is 'name = value'", not bad, f"cannot read '{bad[0]}'"
+                        if bad else ""))
+        values = dict(line.split(" = ", 1) for line in lines if line not in bad)
+        timeout = values.get("card_timeout_seconds", "")
+        ok = timeout.isdigit() and 10 <= int(timeout) <= 120
+        results.append(("card_timeout_seconds is between 10 and 120", ok, f"it is {timeout or 'missing'}"))
+    return results
+
+
+# --- reading a repository safely (grading) -------------------------------------------------------
+
+def _repo_root(path) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise KitError(f"path must be the repository's folder as text (repo.path), not a {type(path).__name__}.")
+    root = os.path.realpath(os.fspath(path))
+    if os.path.islink(os.path.join(root, ".git")) or not os.path.isdir(os.path.join(root, ".git")):
+        raise KitError(f"{os.fspath(path)!r} is not a git repository folder: pass repo.path of a practice repository.")
+    return root
+
+
+def _plumb(root: str, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """Run one read-only plumbing command on the repository at `root`; bytes in, bytes out."""
+    if args[0] not in _PLUMBING:  # pragma: no cover - a guard for the module's own code
+        raise ValueError(f"{args[0]} is not one of the read-only commands {_PLUMBING}")
+    config = dict(_READER_CONFIG, **{"safe.directory": root})
+    env = _isolated_env(os.devnull, GIT_OPTIONAL_LOCKS="0", GIT_CEILING_DIRECTORIES=os.path.dirname(root))
+    command = [_git_binary(), "--no-pager", f"--git-dir={os.path.join(root, '.git')}", f"--work-tree={root}",
+               *_flags(config), *args]
+    try:
+        return subprocess.run(command, cwd=root, env=env, input=stdin, capture_output=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise KitError("Reading the repository took more than a minute: it is too large to summarise.") from None
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _normalise(text: str) -> str:
+    """Line endings as \\n, no trailing spaces, no blank lines at the start or end."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _read_objects(root: str, names: list[str]) -> list[tuple[str, bytes]]:
+    """(type, content) of each object, read with `git cat-file`; blobs over 1 MB are not read, only sized."""
+    if not names:
+        return []
+    checked = _plumb(root, "cat-file", "--batch-check", stdin="".join(f"{n}\n" for n in names).encode())
+    kinds = [line.split() for line in checked.stdout.decode("ascii", errors="replace").splitlines()]
+    wanted = [n for n, k in zip(names, kinds, strict=False) if len(k) == 3 and int(k[2]) <= _MAX_BYTES]
+    contents: dict[str, bytes] = {}
+    if wanted:
+        data = _plumb(root, "cat-file", "--batch", stdin="".join(f"{n}\n" for n in wanted).encode()).stdout
+        pos = 0
+        for name in wanted:
+            end = data.index(b"\n", pos)
+            size = int(data[pos:end].split()[2])
+            contents[name] = data[end + 1:end + 1 + size]
+            pos = end + 1 + size + 1
+    out = []
+    for name, kind in zip(names, kinds, strict=False):
+        if len(kind) != 3:
+            out.append(("missing", b""))
+        elif name in contents:
+            out.append((kind[1], contents[name]))
+        else:
+            out.append((kind[1], f"<a file of {kind[2]} bytes, too large to show>".encode()))
+    return out
+
+
+def _tree_files(root: str, tree: str) -> dict[str, str]:
+    """path -> text of every file in a tree (sub-folders included), read from the object store only."""
+    found = _plumb(root, "rev-parse", "-q", "--verify", tree).stdout.strip().decode()
+    if not found:
+        return {}
+    files: dict[str, str] = {}
+    pending = [("", found)]
+    while pending:
+        level, pending = pending, []
+        blobs = []
+        for (prefix, _), (kind, data) in zip(level, _read_objects(root, [sha for _, sha in level]),
+                                             strict=True):
+            if kind != "tree":
+                continue
+            pos = 0
+            while pos < len(data):
+                space, nul = data.index(b" ", pos), data.index(b"\0", pos)
+                mode, name, sha = data[pos:space], _text(data[space + 1:nul]), data[nul + 1:nul + 21].hex()
+                pos = nul + 21
+                if mode in (b"40000", b"040000"):
+                    pending.append((f"{prefix}{name}/", sha))
+                elif mode != b"160000":  # skip submodules
+                    blobs.append((f"{prefix}{name}", sha))
+        if len(files) + len(blobs) > _MAX_FILES:
+            raise KitError(f"The repository holds more than {_MAX_FILES} files: too many to summarise.")
+        for (path, _), (kind, data) in zip(blobs, _read_objects(root, [sha for _, sha in blobs]),
+                                           strict=True):
+            files[path] = _normalise(_text(data)) if kind == "blob" else ""
+    return dict(sorted(files.items()))
+
+
+def _worktree_has_markers(root: str) -> bool:
+    """Do any tracked files in the working folder hold conflict markers? Read directly, never through git."""
+    listed = _plumb(root, "ls-files", "-z").stdout
+    for raw in listed.split(b"\0")[:_MAX_FILES]:
+        if not raw:
+            continue
+        target = os.path.join(root, os.fsdecode(raw))
+        if os.path.islink(target) or not os.path.isfile(target) or not _inside(os.path.realpath(target), root):
+            continue
+        with open(target, "rb") as handle:
+            if _MARKER.search(_text(handle.read(_MAX_BYTES))):
+                return True
+    return False
+
+
+def summary(path) -> dict:
+    """The state of the repository at `path` as plain data, for self-checks and grading.
+
+    - `branch`: the branch checked out, or None when HEAD is detached;
+    - `merge_in_progress`: a merge was started and not yet committed (or files are still unmerged);
+    - `conflict_markers`: a tracked file (in the working folder or on main) still holds a
+      `<<<<<<<` or `>>>>>>>` line;
+    - `head_parents`: how many parents the current commit has (2 for a merge commit, 0 if none);
+    - `files_on_main`: path -> text of every file in main's latest commit, with line endings as
+      \\n and trailing spaces and blank lines at either end trimmed.
+
+    Only read-only plumbing commands run, with hooks, fsmonitor, pagers and the user's config
+    switched off; file contents come from git's object store, never through filters.
+    """
+    _git_binary()
+    root = _repo_root(path)
+    head = _plumb(root, "rev-parse", "--symbolic-full-name", "HEAD")
+    if head.returncode == 0:
+        ref = _text(head.stdout).strip()
+    else:  # a branch with no commits yet: HEAD names it, read as plain text
+        try:
+            with open(os.path.join(root, ".git", "HEAD"), "rb") as handle:
+                ref = _text(handle.read(200)).removeprefix("ref:").strip()
+        except OSError:
+            ref = ""
+    unmerged = _plumb(root, "ls-files", "-u").stdout.strip()
+    merging = _plumb(root, "rev-parse", "-q", "--verify", "MERGE_HEAD").returncode == 0 or bool(unmerged)
+    parents = _text(_plumb(root, "rev-list", "--parents", "-n", "1", "HEAD").stdout).split()
+    files = _tree_files(root, "refs/heads/main^{tree}")
+    markers = any(_MARKER.search(text) for text in files.values()) or _worktree_has_markers(root)
+    return {
+        "branch": ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None,
+        "merge_in_progress": merging,
+        "conflict_markers": markers,
+        "head_parents": max(len(parents) - 1, 0),
+        "files_on_main": files,
+    }
+
+
+def check_finished(path) -> None:
+    """Visible self-check: the repository has no merge in progress, no conflict markers and a branch checked out.
+
+    It checks that the work looks finished, not that it is right: hidden tests compare the files
+    and the history with what the question states.
+    """
+    state = summary(path)
+    if state["merge_in_progress"]:
+        raise CheckFailed("A merge is still in progress: fix the conflicted files, git add them, then git commit.")
+    if state["conflict_markers"]:
+        raise CheckFailed("A file still holds conflict markers (lines starting <<<<<<< or >>>>>>>): "
+                          "remove them and commit again.")
+    if state["branch"] is None:
+        raise CheckFailed("No branch is checked out (HEAD is detached): git switch to the branch the question names.")
+    print("✓ No merge in progress and no conflict markers. Hidden tests check the files and the history when graded.")
+
+
+# --- the repositories the lesson and the exercise start from ------------------------------------
+
+README = """# Tillpoint till app
+
+Settings and the receipt template for the Tillpoint till,
+the app small shops use to take payments.
+Every change goes through a pull request: CI checks each push,
+and a reviewer approves before anything is merged into main.
+"""
+_SETTINGS = {  # name -> value, in the order the file lists them
+    "currency": '"GBP"',
+    "card_timeout_seconds": "30",
+    "tip_options": "[]",
+    "contactless_limit": "100",
+    "refund_window_days": "30",
+    "receipt_footer": '"Thank you for shopping local!"',
+}
+_RECEIPT = ["{shop_name}", "{date} {time}", "{items}", "Total: {total}", "Paid by card ending {last4}",
+            "Refunds within 30 days with this receipt.", "{receipt_footer}"]
+
+
+def _settings(**changes: str) -> str:
+    """The till's settings.toml with some values changed (new names go at the end)."""
+    values = {**_SETTINGS, **changes}
+    return "# Till settings for every Tillpoint shop\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
+
+
+def _receipt(*, drop: tuple[str, ...] = (), after: dict[str, str] | None = None) -> str:
+    lines = []
+    for line in _RECEIPT:
+        if line not in drop:
+            lines.append(line)
+            if after and line in after:
+                lines.append(after[line])
+    return "\n".join(lines) + "\n"
+
+
+def practice_repo() -> Sandbox:
+    """The lesson's repository: three commits on main (pushed to origin) and a teammate's branch to review.
+
+    The teammate's branch, `refund-window`, shortens the refund window to 14 days.
+    """
+    repo = Sandbox("till-app")
+    repo._commit(PRIYA, "Start the till app", {"README.md": README})
+    repo._commit(PRIYA, "Add the till settings", {"settings.toml": _settings()})
+    repo._commit(SAM, "Add the receipt template", {"receipt.txt": _receipt()})
+    repo._must(["push", "--quiet", "-u", "origin", "main"])
+    repo._must(["switch", "--quiet", "-c", "refund-window"])
+    repo._commit(SAM, "Shorten the refund window to 14 days", {"settings.toml": _settings(refund_window_days="14")})
+    repo._must(["push", "--quiet", "-u", "origin", "refund-window"])
+    repo._must(["switch", "--quiet", "main"])
+    return repo
+
+
+_REFUND_STEPS = ["Add a refund button to the till", "Ask for the manager's PIN on refunds", "Print a refund slip",
+                 "Refuse refunds older than the refund window", "Log every refund for the accountant",
+                 "Show refunds in the daily takings", "Let shops refund to a different card",
+                 "Email the customer a refund receipt", "Count refunds in the end-of-day report"]
+
+
+def merge_demo(method: str | None, commits: int = 3) -> Sandbox:
+    """A repository where the branch `refunds` (`commits` commits) was merged into main with `method`.
+
+    Main gets one teammate's commit after the branch started, as in real life, so the three
+    methods give three different histories. `method=None` leaves the branch unmerged.
+    """
+    if method is not None and method not in MERGE_METHODS:
+        raise KitError(f"method must be one of {', '.join(MERGE_METHODS)} (or None for unmerged), not {method!r}.")
+    if isinstance(commits, bool) or not isinstance(commits, int) or not 1 <= commits <= len(_REFUND_STEPS):
+        raise KitError(f"commits must be a whole number from 1 to {len(_REFUND_STEPS)}, not {commits!r}.")
+    repo = Sandbox("refunds-demo")
+    repo._commit(PRIYA, "Start the till app", {"README.md": README, "settings.toml": _settings()})
+    repo._commit(SAM, "Add the receipt template", {"receipt.txt": _receipt()})
+    repo._must(["switch", "--quiet", "-c", "refunds"])
+    notes = "# Refunds\n\n"
+    for step in _REFUND_STEPS[:commits]:
+        notes += f"- {step}\n"
+        repo._commit(ALEX, step, {"refunds.md": notes})
+    repo._must(["switch", "--quiet", "main"])
+    repo._commit(PRIYA, "Give slow card readers 45 seconds", {"settings.toml": _settings(card_timeout_seconds="45")})
+    if method is not None:
+        _merge(repo, "refunds", method, number=7, title="Add refunds", author=ALEX)
+    return repo
+
+
+def conflict_demo() -> Sandbox:
+    """The lesson's conflict: main and the branch `new-year` both changed the receipt footer."""
+    repo = Sandbox("footer-demo")
+    repo._commit(PRIYA, "Start the till app", {"README.md": README, "settings.toml": _settings(),
+                                              "receipt.txt": _receipt()})
+    repo._must(["switch", "--quiet", "-c", "new-year"])
+    repo._commit(LEARNER, "Wish customers a happy new year",
+                 {"settings.toml": _settings(receipt_footer='"Happy new year from all of us!"')})
+    repo._must(["switch", "--quiet", "main"])
+    repo._commit(SAM, "Thank customers in Welsh too",
+                 {"settings.toml": _settings(receipt_footer='"Diolch! Thank you for shopping local!"')})
+    return repo
+
+
+def exercise_repo() -> Sandbox:
+    """The repository exercise 02 starts from: main and three branches (`receipt-email`, `tip-jar`,
+    `faster-checkout`). Merging `tip-jar` into main conflicts in settings.toml."""
+    repo = Sandbox("till-app")
+    repo._commit(PRIYA, "Start the till app", {"README.md": README, "settings.toml": _settings(
+        contactless_limit="45"), "receipt.txt": _receipt(drop=(_RECEIPT[4], _RECEIPT[5]))})
+    repo._commit(SAM, "Show the card's last four digits on receipts",
+                 {"receipt.txt": _receipt(drop=(_RECEIPT[5],))})
+    repo._commit(PRIYA, "Accept contactless payments up to 100 GBP", {"settings.toml": _settings()})
+    repo._must(["switch", "--quiet", "-c", "receipt-email"])
+    repo._commit(SAM, "Add an e-mail receipt option", {"settings.toml": _settings(email_receipts="false")})
+    repo._commit(SAM, "Write the e-mail receipt", {"email_receipt.txt": "Your receipt from {shop_name}\n\n"
+                                                   "{items}\nTotal: {total}\n"})
+    repo._must(["switch", "--quiet", "main"])
+    repo._commit(SAM, "Print the refund policy on receipts", {"receipt.txt": _receipt()})
+    repo._must(["switch", "--quiet", "-c", "tip-jar"])
+    repo._commit(ALEX, "Offer tips of 10, 15 and 20%", {"settings.toml": _settings(tip_options="[10, 15, 20]")})
+    repo._commit(ALEX, "Show the tip on the receipt", {"receipt.txt": _receipt(after={"{items}": "Tip: {tip}"})})
+    repo._must(["switch", "--quiet", "main"])
+    repo._commit(PRIYA, "Give slow card readers 45 seconds", {"settings.toml": _settings(card_timeout_seconds="45")})
+    repo._must(["switch", "--quiet", "-c", "faster-checkout"])
+    repo._commit(SAM, "Speed up checkout", {"settings.toml": _settings(card_timeout_seconds="8",
+                                                                            contactless_limit="1000")})
+    repo._must(["switch", "--quiet", "main"])
+    repo._must(["push", "--quiet", "origin", "main", "receipt-email", "tip-jar", "faster-checkout"])
+    return repo
+
+
+# --- pictures ------------------------------------------------------------------------------------
+
+def _history(repo: Sandbox) -> tuple[list[tuple[str, list[str], str]], dict[str, str]]:
+    """Commits oldest first as (hash, parents, subject), and branch name -> tip hash."""
+    log = repo._must(["log", "--branches", "--date-order", "--reverse", "--format=%H %P%x09%s"])
+    commits = []
+    for line in log.splitlines():
+        hashes, subject = line.split("\t", 1)
+        first, *parents = hashes.split()
+        commits.append((first, parents, subject))
+    refs = repo._must(["for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads"])
+    return commits, dict(line.split() for line in refs.splitlines())
+
+
+class _Picture(Figure):
+    """A Figure that Jupyter shows as an image even before pyplot has set up inline plotting."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
+def history_figure(repos: dict[str, Sandbox]) -> Figure:
+    """Draw the branch histories of several practice repositories, one row each (title -> repository).
+
+    Main's own line of commits runs along the bottom; other branches' commits sit above it. A
+    diamond is a merge commit (two parents). Each row's title says how many commits main holds.
+    """
+    if not isinstance(repos, dict) or not repos or not all(isinstance(r, Sandbox) for r in repos.values()):
+        raise KitError("repos must be a dict of practice repositories, such as {'merge': repo1, 'squash': repo2}.")
+    fig = _Picture(figsize=(10, 1.9 * len(repos) + 0.4), layout="constrained")
+    axes = fig.subplots(len(repos), 1, squeeze=False)[:, 0]
+    colours = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a"]
+    for ax, (title, repo) in zip(axes, repos.items(), strict=True):
+        commits, tips = _history(repo)
+        index = {sha: i for i, (sha, _, _) in enumerate(commits)}
+        parents = {sha: ps for sha, ps, _ in commits}
+        lane: dict[str, int] = {}
+        order = ["main"] + sorted(b for b in tips if b != "main")
+        for n, branch in enumerate(b for b in order if b in tips):
+            sha = tips[branch]
+            while sha in index and sha not in lane:
+                lane[sha] = n
+                sha = parents[sha][0] if parents[sha] else None
+        for sha, ps, subject in commits:
+            x, y = index[sha], lane.get(sha, 1)
+            for p in ps:
+                if p in index:
+                    ax.plot([index[p], x], [lane.get(p, 1), y], color="#999999", lw=1.5, zorder=1)
+            merge = len(ps) > 1
+            ax.scatter([x], [y], s=110 if merge else 70, marker="D" if merge else "o",
+                       color=colours[y % len(colours)], zorder=2, edgecolor="black", linewidth=0.6)
+            ax.annotate(subject if len(subject) <= 26 else subject[:25] + "…", (x, y), textcoords="offset points",
+                        xytext=(0, 9), rotation=22, fontsize=7, ha="left", va="bottom")
+        names: dict[str, list[str]] = {}
+        for branch, sha in tips.items():
+            names.setdefault(sha, []).append(branch)
+        for sha, branches in names.items():
+            if sha in index:
+                ax.annotate(", ".join(sorted(branches)), (index[sha], lane.get(sha, 1)), textcoords="offset points",
+                            xytext=(8, -12), fontsize=8, fontweight="bold",
+                            color=colours[lane.get(sha, 1) % len(colours)])
+        on_main = int(repo._must(["rev-list", "--count", "main"]).strip())
+        ax.set_title(f"{title}: main holds {on_main} commits", loc="left", fontsize=10)
+        ax.set_xlim(-0.5, len(commits) + 1.5)
+        ax.set_ylim(-0.6, max(lane.values(), default=0) + 1.4)
+        ax.set_yticks([])
+        ax.set_xticks([])
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+    axes[-1].set_xlabel("older  →  newer (one dot per commit; ◆ = merge commit with two parents)")
+    return fig
