@@ -83,6 +83,8 @@ def _bwrap_mounts(scratch: Path) -> list[str]:
     args += ["--ro-bind", "/usr", "/usr"]
     for name in SYSTEM_FILES:
         args += ["--ro-bind-try", name, name]
+    # A fresh /tmp first: the binds below may lie under /tmp (a kit cloned there) and must stay visible.
+    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     made: set[Path] = set()
     for path in [*readonly_paths(), scratch]:
         for parent in _ancestors(path):
@@ -91,11 +93,6 @@ def _bwrap_mounts(scratch: Path) -> list[str]:
                 args += ["--perms", "0755", "--dir", str(parent)]
     for path in readonly_paths():
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    # /tmp is a fresh tmpfs; the scratch folder (often under /tmp) is bound back in after it.
-    for parent in _ancestors(scratch):
-        if parent.is_relative_to("/tmp"):
-            args += ["--perms", "0755", "--dir", str(parent)]
     args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch / "work")]
     return args
 
