@@ -57,15 +57,19 @@ def slo_keys() -> dict[str, object]:
     }
 
 
-def test_07_slos_keys_are_recomputed():
-    keys = hidden_keys("07-slos")
-    expected = slo_keys()
+def assert_keys(aid: str, expected: dict[str, object]) -> None:
+    """The hidden keys of exercise `aid` are exactly `expected` (floats to 1e-9, everything else exactly)."""
+    keys = hidden_keys(aid)
     assert set(keys) == set(expected)
     for gid, value in expected.items():
         if isinstance(value, float):
             assert keys[gid] == pytest.approx(value, abs=1e-9), gid
         else:
             assert keys[gid] == value, gid
+
+
+def test_07_slos_keys_are_recomputed():
+    assert_keys("07-slos", slo_keys())
 
 
 def test_07_slos_keys_match_the_curriculum_brief():
