@@ -55,7 +55,7 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
     course = Path(course).resolve()
     asg = assignment_mod.load(course, assignment)
     if unsafe_no_sandbox:
-        sandbox.unconfined([])  # refuses as root, before any work is done
+        sandbox.check_unsafe_allowed()
     else:
         sandbox.check_available()
     if timeout <= 0:

@@ -130,11 +130,16 @@ def wrap(command: list[str], scratch: Path, *, slot: int, limits: Limits = Limit
             *_limits(limits, _user_processes() + limits.processes), *command]
 
 
-def unconfined(command: list[str], *, limits: Limits = Limits()) -> list[str]:
-    """--unsafe-no-sandbox: no namespaces or hidden folders, but the same limits (refused as root)."""
+def check_unsafe_allowed() -> None:
+    """Learner code never runs as root outside the sandbox."""
     if os.geteuid() == 0:
         raise SandboxUnavailable("--unsafe-no-sandbox is refused as root: learner code never runs as root "
                                  "outside the sandbox; grade with the sandbox, or as a normal user.")
+
+
+def unconfined(command: list[str], *, limits: Limits = Limits()) -> list[str]:
+    """--unsafe-no-sandbox: no namespaces or hidden folders, but the same limits (refused as root)."""
+    check_unsafe_allowed()
     return [*_limits(limits, _user_processes() + limits.processes), *command]
 
 

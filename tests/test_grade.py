@@ -174,3 +174,15 @@ def test_progress_prints_one_line_per_submission(tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("Grading 3 submission(s) of 07-slos") and "sandbox on" in lines[0]
     assert sorted(line.split("] ")[1].split(":")[0] for line in lines[1:]) == ["a1", "a2", "a3"]
+
+
+def test_unsafe_mode_is_refused_as_root(tmp_path, capsys):
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("only root is refused --unsafe-no-sandbox")
+    course = grading.make_course(tmp_path / "course", ["07-slos"])
+    (tmp_path / "x.ipynb").write_text("{}")
+    assert cli.main(["grade", str(tmp_path / "x.ipynb"), "-a", "07-slos", "--course", str(course),
+                     "--unsafe-no-sandbox"]) == 2
+    assert "refused as root" in capsys.readouterr().err
