@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs the system programs the kit's real parts need, where they are missing:
 #   bwrap (Debian package bubblewrap): the sandbox `tpm-grade grade` runs learners' kernels in.
+#   chromium (Debian package chromium): the headless browser tests/test_browser.py drives with Playwright.
 # Uses apt-get as root, or `sudo -n` when that works without a password. Elsewhere it says what to
 # install and carries on: tests that need a missing program skip, except under CI=true, where they fail.
 set -u
 need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "Not installed: ${need[*]}. Install them with your system's package manager (the grading sandbox needs Linux)."
+  echo "Not installed: ${need[*]}. Install them with your system's package manager (the grading sandbox needs Linux; the browser test needs Chromium)."
   exit 0
 fi
 if [ "$(id -u)" -eq 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else

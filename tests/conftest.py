@@ -8,3 +8,16 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def kit_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(autouse=True)
+def progress_file(tmp_path_factory, monkeypatch) -> Path:
+    """Each test saves quiz and self-check progress to its own throwaway file, never the learner's."""
+    from tpmkit import progress
+
+    path = tmp_path_factory.mktemp("progress") / "progress.sqlite"
+    monkeypatch.setenv(progress.ENV_PATH, str(path))
+    monkeypatch.delenv(progress.ENV_GRADING, raising=False)
+    progress._forget_problem()
+    yield path
+    progress._forget_problem()

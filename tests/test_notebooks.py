@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p for folder in ("course", "solutions", "exercises")
                    for p in (ROOT / folder).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 LESSONS = sorted((ROOT / "course").glob("[0-9][0-9]-*.ipynb"))
+# Course pages that are not NN-slug lessons (no quiz, no exercise): clean like every notebook, named freely.
+PAGES = {ROOT / "course" / "progress.ipynb"}
 CHECKPOINT = re.compile(r"""quiz\[["']([^"']+)["']\]""")
 
 
@@ -24,6 +26,7 @@ def rel(path: Path) -> str:
 
 def test_there_are_lessons_and_exercises():
     assert {p.stem for p in LESSONS} >= {"00-start-here", "07-slos"}
+    assert all(page.exists() for page in PAGES)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=rel)
@@ -33,6 +36,8 @@ def test_notebook_is_clean(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=rel)
 def test_notebook_ids_follow_the_module_naming(path):
+    if path in PAGES:
+        pytest.skip("a course page, not a module")
     module = path.stem
     assert re.fullmatch(r"\d\d-[a-z0-9]+(-[a-z0-9]+)*", module), f"{module} is not NN-slug"
     if path.parent.name != "course":

@@ -10,7 +10,19 @@ import pytest
 import yaml
 
 from tpmkit.errors import KitError
-from tpmkit.quiz import MultipleSelect, Numeric, Quiz, SingleChoice, load_quiz, parse_quantity
+from tpmkit.quiz import (
+    Matching,
+    MultipleSelect,
+    Numeric,
+    Ordering,
+    Predict,
+    Quiz,
+    SingleChoice,
+    TextAnswer,
+    load_quiz,
+    normalise_text,
+    parse_quantity,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 COURSE_QUIZZES = sorted((REPO / "course").glob("*.quiz.yaml"))
@@ -23,7 +35,7 @@ def shown(widget) -> str:
 
 def plain(text: str) -> str:
     """Text with HTML tags, Markdown marks (` and **) and line breaks flattened, to compare wording."""
-    text = html.unescape(re.sub(r"<[^>]+>", " ", str(text).replace("<br>", " ")))
+    text = html.unescape(re.sub(r"<[^>]+>", "", str(text).replace("<br>", " ").replace("</div><div", "</div> <div")))
     return " ".join(text.replace("`", "").replace("**", "").split())
 
 
@@ -262,6 +274,278 @@ def test_parse_quantity_refuses(text):
     assert parse_quantity(text) is None
 
 
+# --- the newer types: ordering, matching, text, predict -------------------------------------------
+
+def ordering_spec(**extra) -> dict:
+    return {
+        "id": "pr-life", "type": "ordering",
+        "prompt": "Put a pull request's life in order.",
+        "items": [
+            {"text": "Create a branch", "feedback": "Work starts on its own branch, away from main."},
+            {"text": "Commit", "feedback": "You commit on the branch before anything can be pushed."},
+            {"text": "Open the pull request", "feedback": "The pull request is opened once commits are pushed."},
+            {"text": "Review", "feedback": "Review needs an open pull request to look at."},
+            {"text": "Merge", "feedback": "Merging is the last step, after review approves."},
+        ],
+        "misconceptions": [{"first": "Merge", "then": "Review",
+                            "feedback": "Merging first and reviewing later means main carries unreviewed code."}],
+        "feedback": "Branch, commit, open, review, merge.",
+        "hint": "What must exist before a reviewer can look at anything?",
+        **extra,
+    }
+
+
+KEY = ["Create a branch", "Commit", "Open the pull request", "Review", "Merge"]
+
+
+def test_ordering_starts_shuffled_and_seeded():
+    q = Ordering(ordering_spec())
+    assert list(q.value) != KEY and sorted(q.value) == sorted(KEY)
+    assert Ordering(ordering_spec()).value == q.value  # the same shuffle every time
+
+
+def test_ordering_right_order_by_clicking():
+    q = Ordering(ordering_spec())
+    # a bubble sort driven only through the ↑ buttons, like a learner with a keyboard
+    while list(q.value) != KEY:
+        for i in range(1, len(KEY)):
+            if KEY.index(q.value[i]) < KEY.index(q.value[i - 1]):
+                up = q.rows.children[i].children[0]
+                assert up.description == "↑"
+                up.click()
+                break
+    q.submit.click()
+    assert q.correct is True and q.solved_on == 1
+    assert "Branch, commit, open, review, merge." in shown(q)
+
+
+def test_ordering_buttons_at_the_ends_are_disabled_and_move_swaps():
+    q = Ordering(ordering_spec())
+    first, last = q.rows.children[0], q.rows.children[-1]
+    assert first.children[0].disabled and not first.children[1].disabled
+    assert last.children[1].disabled
+    before = list(q.value)
+    first.children[1].click()  # ↓ on the first step
+    assert list(q.value) == [before[1], before[0], *before[2:]]
+
+
+def test_ordering_wrong_names_first_misplaced_step_and_misconception():
+    q = Ordering(ordering_spec())
+    q.value = ["Create a branch", "Commit", "Open the pull request", "Merge", "Review"]
+    q.submit.click()
+    assert q.correct is False
+    assert "Merging first and reviewing later" in shown(q)
+    assert "The first step out of place is number 4, 'Merge'." in shown(q)
+    assert "Merging is the last step, after review approves." in shown(q)
+    q.value = ["Commit", "Create a branch", "Open the pull request", "Review", "Merge"]
+    q.submit.click()
+    assert "number 1, 'Commit'" in shown(q) and "Merging first" not in shown(q)
+    assert "You commit on the branch" in shown(q)
+    q.value = KEY
+    q.submit.click()
+    assert q.correct is True and q.attempts == 3 and q.solved_on == 3
+
+
+def test_ordering_value_must_be_a_permutation():
+    with pytest.raises(KitError, match="must list each step once"):
+        Ordering(ordering_spec()).value = ["Commit"]
+
+
+def matching_spec() -> dict:
+    return {
+        "id": "layers", "type": "matching",
+        "prompt": "Match each part to what it does.",
+        "pairs": [
+            {"term": "Redis", "match": "Cache", "feedback": "Redis keeps hot data in memory in front of the database."},
+            {"term": "Postgres", "match": "Database", "feedback": "Postgres is where the records of truth live."},
+            {"term": "CloudFront", "match": "CDN", "feedback": "CloudFront serves static files near the user."},
+        ],
+        "extra": ["Queue"],
+        "misconceptions": [{"term": "Redis", "match": "Database",
+                            "feedback": "Redis can persist, but here it is a cache: losing it loses no records."}],
+    }
+
+
+def test_matching_dropdown_per_term_with_sorted_choices_and_nothing_chosen():
+    q = Matching(matching_spec())
+    assert set(q.dropdowns) == {"Redis", "Postgres", "CloudFront"}
+    menu = q.dropdowns["Redis"]
+    assert [label for label, _ in menu.options] == ["choose...", "Cache", "CDN", "Database", "Queue"]
+    assert q.value == {"Redis": None, "Postgres": None, "CloudFront": None} or set(q.value.values()) == {None}
+    q.submit.click()
+    assert q.attempts == 0 and "Choose a match for every term" in shown(q)
+
+
+def test_matching_right_and_wrong():
+    q = Matching(matching_spec())
+    q.dropdowns["Redis"].value = "Database"
+    q.dropdowns["Postgres"].value = "Database"
+    q.dropdowns["CloudFront"].value = "Queue"
+    q.submit.click()
+    assert q.correct is False
+    assert "'Redis' is not 'Database': Redis can persist" in shown(q)  # the named misconception
+    assert "'CloudFront' is not 'Queue': CloudFront serves static files" in shown(q)  # the pair's own reason
+    assert "Postgres" not in shown(q)
+    q.value = {"Redis": "Cache", "CloudFront": "CDN"}
+    q.submit.click()
+    assert q.correct is True and q.solved_on == 2
+
+
+def test_matching_value_refuses_unknown_terms():
+    with pytest.raises(KitError, match="not a term"):
+        Matching(matching_spec()).value = {"Kafka": "Queue"}
+
+
+def text_spec(**extra) -> dict:
+    return {
+        "id": "split-point", "type": "text",
+        "prompt": "What is the commit called where two branches split?",
+        "answers": ["merge base", "common ancestor"],
+        "misconceptions": [{"text": "HEAD", "feedback": "HEAD is where you are now, not where the branches split."}],
+        "feedback": "Yes: git diff main...feature compares against it.",
+        "hint": "Two words; git has a command named after it.",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("typed", ["merge base", "Merge Base", "  the merge-base! ", "MERGE   BASE.",
+                                   "common ancestor", "The common ancestor"])
+def test_text_accepts_synonyms_case_spaces_punctuation(typed):
+    q = TextAnswer(text_spec())
+    q.entry.value = typed
+    q.submit.click()
+    assert q.correct is True, typed
+    assert "git diff main...feature" in shown(q)
+
+
+def test_text_misconception_and_other_wrong_text():
+    q = TextAnswer(text_spec())
+    q.entry.value = "head"
+    q.submit.click()
+    assert q.correct is False and "HEAD is where you are now" in shown(q)
+    q.entry.value = "origin"
+    q.submit.click()
+    assert q.correct is False and "Two words" in shown(q)
+    q = TextAnswer(text_spec(otherwise="Think of the commit both branches have in their history."))
+    q.entry.value = "origin"
+    q.submit.click()
+    assert "both branches have" in shown(q)
+
+
+def test_text_empty_is_not_an_attempt():
+    q = TextAnswer(text_spec())
+    q.entry.value = " ?! "
+    q.submit.click()
+    assert q.attempts == 0 and "Type an answer first" in shown(q)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The Merge-Base!", "merge base"), ("  a   CDN ", "cdn"), ("99.9%", "99.9%"), ("3.", "3"),
+    ("Café", "cafe"), ("the", "the"), (None, ""),
+])
+def test_normalise_text(text, expected):
+    assert normalise_text(text) == expected
+
+
+def predict_spec(**extra) -> dict:
+    spec = {
+        "id": "count-refunds", "type": "predict",
+        "prompt": "What does this query return for the 5 payments above (2 refunded)?",
+        "code": "SELECT COUNT(*) FROM payments\nWHERE refunded;",
+        "options": [
+            {"text": "2", "correct": True, "feedback": "Yes: WHERE keeps the refunded rows, COUNT counts them."},
+            {"text": "5", "feedback": "That ignores WHERE: COUNT(*) counts the rows that are left after filtering."},
+        ],
+    }
+    spec.update(extra)
+    return spec
+
+
+def test_predict_shows_code_in_a_monospace_block_and_judges_options():
+    q = Predict(predict_spec())
+    assert "<pre" in q.code.value and "SELECT COUNT(*) FROM payments" in html.unescape(q.code.value)
+    q.choices.value = "5"
+    q.submit.click()
+    assert q.correct is False and "That ignores WHERE" in shown(q)
+    q.choices.value = "2"
+    q.submit.click()
+    assert q.correct is True and q.solved_on == 2
+
+
+def test_predict_with_typed_output():
+    spec = predict_spec(answers=["2", "two"], misconceptions=[{"text": "5", "feedback": "That ignores WHERE."}])
+    del spec["options"]
+    q = Predict(spec)
+    q.entry.value = "5"
+    q.submit.click()
+    assert q.correct is False and "That ignores WHERE." in shown(q)
+    q.entry.value = " Two "
+    q.submit.click()
+    assert q.correct is True
+
+
+def test_code_is_escaped():
+    q = Predict(predict_spec(code="print('<b>hi</b>')"))
+    assert "<b>hi</b>" not in q.code.value and "&lt;b&gt;" in q.code.value
+
+
+# --- hints, and no answer in the widget state before the learner checks ------------------------
+
+@pytest.mark.parametrize("make", [lambda: Ordering(ordering_spec()), lambda: TextAnswer(text_spec()),
+                                  lambda: Numeric(numeric_spec(hint="Divide the window by the burn rate."))])
+def test_hint_on_request(make):
+    q = make()
+    assert q.hint_button.layout.display != "none"
+    assert q.hint.value == ""
+    q.hint_button.click()
+    assert q.spec["hint"] in html.unescape(q.hint.value)
+    assert q.attempts == 0
+
+
+def test_no_hint_button_without_a_hint():
+    q = SingleChoice(single_spec())
+    assert q.hint_button.layout.display == "none"
+
+
+def widget_state(widget) -> str:
+    """Everything the browser is sent for this widget and its children, as one string."""
+    import json
+
+    states, stack, seen = [], [widget], set()
+    while stack:
+        w = stack.pop()
+        if id(w) in seen:
+            continue
+        seen.add(id(w))
+        state = w.get_state()
+        states.append(json.dumps(state, default=str))
+        for name in ("children", "layout", "style"):
+            child = getattr(w, name, None)
+            stack.extend(child if isinstance(child, (list, tuple)) else [child] if child is not None else [])
+    return html.unescape("\n".join(states))
+
+
+@pytest.mark.parametrize(("make", "secrets"), [
+    (lambda: Ordering(ordering_spec()), ["Branch, commit, open, review, merge.", "Merging first",
+                                         "Work starts on its own branch", "What must exist"]),
+    (lambda: Matching(matching_spec()), ["Redis keeps hot data", "Redis can persist"]),
+    (lambda: TextAnswer(text_spec()), ["merge base", "common ancestor", "HEAD is where", "Two words"]),
+    (lambda: Predict(predict_spec()), ["WHERE keeps the refunded rows", "That ignores WHERE"]),
+    (lambda: SingleChoice(single_spec()), ["720 h / 14.4 = 50 h", "The blog error"]),
+    (lambda: Numeric(numeric_spec()), ["50.0", "30 days x 24 h"]),
+])
+def test_answers_are_not_in_the_widget_state_before_checking(make, secrets):
+    state = widget_state(make())
+    for secret in secrets:
+        assert secret not in state
+
+
+def test_ordering_state_shows_the_shuffle_not_the_key():
+    state = widget_state(Ordering(ordering_spec()))
+    positions = [state.index(f". {text}<") for text in KEY]
+    assert positions != sorted(positions)
+
+
 # --- Quiz ----------------------------------------------------------------------------------------
 
 def make_quiz() -> Quiz:
@@ -339,6 +623,29 @@ def without_correct_flag(spec: dict) -> dict:
     ([single_spec(options=[{"text": "same", "correct": True}, {"text": "same", "feedback": "f"}])],
      "its own non-empty 'text'"),
     ([without_correct_flag(multiple_spec())], "mark at least one option correct"),
+    ([single_spec(options=[{"text": "a", "corect": True, "feedback": "x"}, {"text": "b", "feedback": "y"}])],
+     "unknown field 'corect'"),
+    ([single_spec(explanation="x")], "unknown field 'explanation'"),
+    ([numeric_spec(unit=5)], "'unit' must be text"),
+    ([ordering_spec(items=["a", "b"])], "at least three distinct items"),
+    ([ordering_spec(items=["a", "b", "c"])], "the item 'a' needs feedback"),
+    ([ordering_spec(misconceptions=[{"first": "Commit", "then": "Merge", "feedback": "f"}])], "is the right order"),
+    ([ordering_spec(misconceptions=[{"first": "Deploy", "then": "Merge", "feedback": "f"}])],
+     "names a step that is not one of the items"),
+    ([ordering_spec(misconceptions=[{"first": "Merge", "then": "Review"}])], "needs 'feedback'"),
+    ([{**matching_spec(), "pairs": matching_spec()["pairs"][:1]}], "at least two pairs"),
+    ([{**matching_spec(), "pairs": [{"term": "a", "match": "b"}, {"term": "c", "match": "d", "feedback": "f"}]}],
+     "entry 1 of 'pairs' needs 'feedback'"),
+    ([{**matching_spec(), "misconceptions": [{"term": "Redis", "match": "Cache", "feedback": "f"}]}],
+     "is the right pair"),
+    ([{**matching_spec(), "misconceptions": [{"term": "Kafka", "match": "Cache", "feedback": "f"}]}],
+     "not a term and a choice"),
+    ([{k: v for k, v in text_spec().items() if k != "misconceptions"}], "needs 'misconceptions'"),
+    ([text_spec(answers=[])], "'answers' must list at least one accepted text"),
+    ([text_spec(misconceptions=[{"text": "The Merge-Base", "feedback": "f"}])], "is also an accepted answer"),
+    ([{k: v for k, v in predict_spec().items() if k != "code"}], "needs 'code'"),
+    ([predict_spec(answers=["2"])], "'options' or 'answers', not both"),
+    ([{k: v for k, v in predict_spec().items() if k != "options"}], "needs 'options', or 'answers'"),
 ])
 def test_invalid_quiz_is_refused_with_a_reason(questions, phrase):
     with pytest.raises(KitError) as exc:
@@ -441,6 +748,48 @@ def test_course_quiz_answer_key(path, qid):
             q.submit.click()
             assert q.correct is False, option["text"]
             assert plain(option["feedback"]) in plain(q.feedback.value)
+    elif spec["type"] == "ordering":
+        key = [item["text"] for item in spec["items"]]
+        q = fresh()
+        assert list(q.value) != key, "the steps must not start in the right order"
+        q.value = key
+        q.submit.click()
+        assert q.correct is True
+        for wrong in spec.get("misconceptions", []):
+            order = [t for t in key if t != wrong["first"]]
+            order.insert(order.index(wrong["then"]), wrong["first"])  # just that mistake
+            q = fresh()
+            q.value = order
+            q.submit.click()
+            assert q.correct is False and plain(wrong["feedback"]) in plain(q.feedback.value)
+    elif spec["type"] == "matching":
+        key = {pair["term"]: pair["match"] for pair in spec["pairs"]}
+        q = fresh()
+        q.value = key
+        q.submit.click()
+        assert q.correct is True
+        for wrong in spec.get("misconceptions", []):
+            q = fresh()
+            q.value = {**key, wrong["term"]: wrong["match"]}
+            q.submit.click()
+            assert q.correct is False and plain(wrong["feedback"]) in plain(q.feedback.value)
+    elif spec["type"] in ("text", "predict") and "options" not in spec:
+        for accepted in spec["answers"]:
+            q = fresh()
+            q.entry.value = f"  {accepted.upper()}. "
+            q.submit.click()
+            assert q.correct is True, accepted
+        for wrong in spec["misconceptions"]:
+            q = fresh()
+            q.entry.value = wrong["text"]
+            q.submit.click()
+            assert q.correct is False and plain(wrong["feedback"]) in plain(q.feedback.value)
+    elif spec["type"] == "predict":
+        for option in spec["options"]:
+            q = fresh()
+            q.choices.value = option["text"]
+            q.submit.click()
+            assert q.correct is bool(option.get("correct")), option["text"]
     else:
         q = fresh()
         q.entry.value = repr(spec["answer"])  # no unit typed: read in the question's unit

@@ -1,4 +1,4 @@
-"""TPM Kit: the package the course notebooks import (quizzes, checks, data, SLO maths, plots)."""
+"""TPM Kit: the package the course notebooks import (quizzes, checks, progress, data, SLO maths, plots)."""
 
 from tpmkit.display import install_figure_display
 from tpmkit.errors import CheckFailed, KitError, install_notebook_handler

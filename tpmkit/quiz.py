@@ -1,9 +1,11 @@
 """Quiz checkpoints for lessons: questions are plain data, shown as widgets, results read back.
 
-A quiz file sits beside its lesson (`course/07-slos.quiz.yaml`) and holds a list of questions:
+A quiz file sits beside its lesson (`course/07-slos.quiz.yaml`) and holds a list of questions.
+Every question has `id` (unique within the file), `type`, `prompt`, and optionally `feedback`
+(shown when right) and `hint` (shown when the learner presses Hint). The types:
 
-    - id: window-28                 # unique within the file
-      type: numeric                 # single | multiple | numeric
+    - id: window-28
+      type: numeric                 # a number, optionally with a unit
       prompt: "99.9% over a 28-day window allows how many minutes of downtime?"
       answer: 40.32
       tolerance: 0.01               # absolute, in `unit`
@@ -12,35 +14,85 @@ A quiz file sits beside its lesson (`course/07-slos.quiz.yaml`) and holds a list
         - {value: 43.2, feedback: "That is a 30-day month ..."}
 
     - id: exhaust
-      type: single
+      type: single                  # pick one; exactly one option is correct
       prompt: "..."
       options:
         - {text: "About 2 hours", feedback: "A blog favourite, and wrong: ..."}
         - {text: "About 2.08 days", correct: true, feedback: "Yes: ..."}
 
-Every wrong option must carry feedback naming the misconception it reveals. In a lesson:
+    - id: signals
+      type: multiple                # tick every true statement; at least one is correct
+      options:                      # a correct option may say what missing it means (`missed`)
+        - {text: "latency", correct: true, missed: "Latency is one of the four."}
+        - {text: "revenue", feedback: "A business metric, not a golden signal."}
+
+    - id: pr-life
+      type: ordering                # a Parsons problem: items are listed IN THE RIGHT ORDER here;
+      prompt: "..."                 # the learner sees them shuffled (seeded) and moves them up/down
+      items:
+        - {text: "Create a branch", feedback: "Why it comes here (shown when it is out of place)."}
+        - {text: "Commit", feedback: "..."}
+      misconceptions:               # a known wrong order: `first` placed before `then`
+        - {first: "Merge", then: "Review", feedback: "Merging before review ..."}
+
+    - id: layers
+      type: matching                # a Dropdown per term; `extra` adds wrong targets
+      prompt: "..."
+      pairs:
+        - {term: "Redis", match: "Cache", feedback: "Why (shown when it is matched wrongly)."}
+      extra: ["Queue"]
+      misconceptions:               # a known wrong pair
+        - {term: "Redis", match: "Database", feedback: "..."}
+
+    - id: merge-base-name
+      type: text                    # short text; case, spaces and punctuation do not matter
+      prompt: "..."
+      answers: ["merge base", "common ancestor"]      # every accepted wording
+      misconceptions:
+        - {text: "HEAD", feedback: "HEAD is where you are now, not where the branches split."}
+      otherwise: "Shown for any other wrong text (optional)."
+
+    - id: what-prints
+      type: predict                 # predict the output of code or a query shown in a monospace block
+      prompt: "..."
+      code: "SELECT COUNT(*) FROM payments WHERE refunded"
+      options: [...]                # either options (as `single`) or answers/misconceptions (as `text`)
+
+Every wrong option, wrong pair, misplaced item and expected wrong value carries feedback naming the
+misconception it reveals. The answer key stays in Python (`question.spec`), never in widget state, so
+the browser holds no answer before the learner checks. In a lesson:
 
     quiz = load_quiz("07-slos")      # reads 07-slos.quiz.yaml beside the notebook
     quiz["exhaust"]                   # shows the question; the learner may retry
     quiz.results()                    # [{"id": ..., "correct": ..., "attempts": ...}, ...]
+
+Checked answers are saved by `tpmkit.progress`, so a quiz loaded again (after a restart) says what
+the learner answered before. `validate_questions` is the schema check `load_quiz` runs.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import random
 import re
+import unicodedata
 from pathlib import Path
 
 import ipywidgets as widgets
 import yaml
 
+from tpmkit import progress
 from tpmkit.errors import KitError
 
-__all__ = ["MultipleSelect", "Numeric", "Quiz", "SingleChoice", "load_quiz", "parse_quantity"]
+__all__ = ["Matching", "MultipleSelect", "Numeric", "Ordering", "Predict", "Quiz", "SingleChoice", "TextAnswer",
+           "load_quiz", "normalise_text", "parse_quantity", "validate_questions"]
 
+# Verdict colours: the first pair on light themes, the _DARK pair on dark themes (JupyterLab 4, Notebook 7).
 _OK = "#1a7f37"
 _NO = "#b42318"
+_OK_DARK = "#3fb950"
+_NO_DARK = "#f47067"
 
 
 def _to_html(text: str) -> str:
@@ -53,30 +105,68 @@ def _to_html(text: str) -> str:
 
 def _verdict_html(ok: bool, message: str) -> str:
     mark, colour = ("✓ Correct.", _OK) if ok else ("✗ Not quite.", _NO)
-    return f'<div style="color:{colour}"><b>{mark}</b> {_to_html(message)}</div>'
+    dark = _OK_DARK if ok else _NO_DARK
+    # The inline colour suits light themes; _style_widget's rule swaps in `data-dark` under a dark theme.
+    return (f'<div class="tpmkit-verdict" style="color:{colour}" data-dark="{dark}">'
+            f'<b>{mark}</b> {_to_html(message)}</div>')
+
+
+def _style_widget() -> widgets.HTML:
+    """Theme rules for feedback and code blocks (CSS variables of JupyterLab 4 and Notebook 7)."""
+    return widgets.HTML(
+        "<style>"
+        f"body[data-jp-theme-light='false'] .tpmkit-verdict[data-dark='{_OK_DARK}'] {{color:{_OK_DARK} !important}}"
+        f"body[data-jp-theme-light='false'] .tpmkit-verdict[data-dark='{_NO_DARK}'] {{color:{_NO_DARK} !important}}"
+        ".tpmkit-code {font-family: var(--jp-code-font-family, monospace); white-space: pre; overflow-x: auto;"
+        " padding: 6px 8px; margin: 0; border-left: 3px solid var(--jp-border-color1, #888);"
+        " background: var(--jp-layout-color2, transparent); color: var(--jp-content-font-color1, inherit)}"
+        "</style>")
+
+
+def _seeded_shuffle(items: list, seed: str) -> list:
+    """The same shuffle every time for a question, never the given (correct) order when that is possible."""
+    out = list(items)
+    random.Random(f"tpmkit:{seed}").shuffle(out)
+    if out == list(items) and len(set(map(str, items))) > 1:
+        out = out[1:] + out[:1]
+    return out
 
 
 class Question(widgets.VBox):
-    """One question: prompt, an input, a Check button and feedback. Retry as often as you like.
+    """One question: prompt, an input, a Check button, a Hint button (when the question has a hint)
+    and feedback. Retry as often as you like.
 
     State readable from Python: `attempts` (checks made), `correct` (verdict of the latest
     check, None before any) and `solved_on` (attempt that first got it right, or None).
+    `earlier` is what `tpmkit.progress` saved for this question before this widget was made.
+    The answer key is `spec`, a plain Python attribute: it is never sent to the browser.
     """
 
     kind = ""
 
-    def __init__(self, spec: dict):
+    def __init__(self, spec: dict, *, module: str | None = None):
         self.spec = spec
         self.id = spec["id"]
+        self.module = module
         self.attempts = 0
         self.correct: bool | None = None
         self.solved_on: int | None = None
+        self.earlier = progress.history(module, self.id) if module else None
         self.prompt = widgets.HTML(f"<p><b>{_to_html(spec['prompt'])}</b></p>")
         self.submit = widgets.Button(description="Check", button_style="primary",
                                      tooltip="Check your answer (you can retry)")
-        self.feedback = widgets.HTML("")
         self.submit.on_click(lambda _button: self.check())
-        super().__init__([self.prompt, self.answer_input(), self.submit, self.feedback])
+        self.hint_button = widgets.Button(description="Hint", tooltip="Show a hint",
+                                          layout={"display": "" if spec.get("hint") else "none"})
+        self.hint_button.on_click(lambda _button: self.show_hint())
+        self.hint = widgets.HTML("")
+        self.feedback = widgets.HTML(self._earlier_html())
+        super().__init__([_style_widget(), self.prompt, *self.extra_widgets(), self.answer_input(),
+                          widgets.HBox([self.submit, self.hint_button]), self.hint, self.feedback])
+
+    def extra_widgets(self) -> list[widgets.Widget]:
+        """Widgets shown between the prompt and the input (a code block for `predict`)."""
+        return []
 
     def answer_input(self) -> widgets.Widget:  # pragma: no cover - subclasses define it
         raise NotImplementedError
@@ -84,6 +174,24 @@ class Question(widgets.VBox):
     def judge(self) -> tuple[bool | None, str]:  # pragma: no cover - subclasses define it
         """Return (verdict, message); verdict None means "no usable answer, not an attempt"."""
         raise NotImplementedError
+
+    def _earlier_html(self) -> str:
+        before = self.earlier
+        if not before:
+            return ""
+        if before["solved_on"] and before["correct"]:
+            said = f"correct on attempt {before['solved_on']}"
+        elif before["solved_on"]:
+            said = (f"correct on attempt {before['solved_on']}, and your latest answer "
+                    f"(attempt {before['attempts']}) was not")
+        else:
+            tries = before["attempts"]
+            said = f"not right yet after {tries} attempt{'s' if tries != 1 else ''}"
+        return f"<div><i>You answered this before: {said}. Answer again whenever you like.</i></div>"
+
+    def show_hint(self) -> None:
+        hint = self.spec.get("hint")
+        self.hint.value = f"<div><i>Hint: {_to_html(hint)}</i></div>" if hint else ""
 
     def check(self) -> bool | None:
         verdict, message = self.judge()
@@ -95,11 +203,24 @@ class Question(widgets.VBox):
         if verdict and self.solved_on is None:
             self.solved_on = self.attempts
         self.feedback.value = _verdict_html(verdict, message)
+        if self.module:
+            before = self.earlier["attempts"] if self.earlier else 0
+            progress.record_quiz(self.module, self.id, verdict, before + self.attempts)
+            notice = progress.pending_notice()
+            if notice:
+                self.feedback.value += f"<div><i>{_to_html(notice)}</i></div>"
         return verdict
 
     def result(self) -> dict:
         return {"id": self.id, "type": self.kind, "correct": self.correct,
                 "attempts": self.attempts, "solved_on": self.solved_on}
+
+
+def _judge_option(spec: dict, picked: str | None) -> tuple[bool | None, str]:
+    if picked is None:
+        return None, "Pick an option first."
+    option = next(o for o in spec["options"] if o["text"] == picked)
+    return bool(option.get("correct")), option.get("feedback", "")
 
 
 class SingleChoice(Question):
@@ -113,10 +234,7 @@ class SingleChoice(Question):
         return self.choices
 
     def judge(self):
-        if self.choices.value is None:
-            return None, "Pick an option first."
-        option = next(o for o in self.spec["options"] if o["text"] == self.choices.value)
-        return bool(option.get("correct")), option.get("feedback", "")
+        return _judge_option(self.spec, self.choices.value)
 
 
 class MultipleSelect(Question):
@@ -205,7 +323,301 @@ class Numeric(Question):
         return False, self.spec.get("hint", "Check the formula and the units, then try again.")
 
 
-QUESTION_TYPES = {cls.kind: cls for cls in (SingleChoice, MultipleSelect, Numeric)}
+_ARTICLES = {"a", "an", "the"}
+
+
+def normalise_text(text) -> str:
+    """Compare short answers fairly: case, accents, punctuation, extra spaces and a leading article
+    do not matter. 'The  Merge-Base!' -> 'merge base'."""
+    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9%.]+", " ", text.casefold()).replace(". ", " ").strip(" .").split()
+    while len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _judge_text(spec: dict, typed: str) -> tuple[bool | None, str]:
+    said = normalise_text(typed)
+    if not said:
+        return None, "Type an answer first."
+    if said in {normalise_text(a) for a in spec["answers"]}:
+        return True, spec.get("feedback", "")
+    for wrong in spec.get("misconceptions", []):
+        if said == normalise_text(wrong["text"]):
+            return False, wrong["feedback"]
+    return False, spec.get("otherwise") or spec.get("hint") or "Not an answer I recognise: reread the prompt and retry."
+
+
+class TextAnswer(Question):
+    """Type a short answer. Case, spaces and punctuation do not matter; synonyms are accepted;
+    expected wrong answers are diagnosed."""
+
+    kind = "text"
+
+    def answer_input(self):
+        self.entry = widgets.Text(value="", placeholder="type a short answer", description="answer",
+                                  continuous_update=False)
+        return self.entry
+
+    def judge(self):
+        return _judge_text(self.spec, self.entry.value)
+
+
+class Predict(Question):
+    """Predict what code or a query prints: a monospace block, then options (as `single`) or a text box
+    (as `text`)."""
+
+    kind = "predict"
+
+    def extra_widgets(self):
+        self.code = widgets.HTML(f'<pre class="tpmkit-code">{html.escape(str(self.spec["code"]).rstrip())}</pre>')
+        return [self.code]
+
+    def answer_input(self):
+        if "options" in self.spec:
+            self.choices = widgets.RadioButtons(options=[o["text"] for o in self.spec["options"]],
+                                                value=None, layout={"width": "max-content"})
+            return self.choices
+        self.entry = widgets.Text(value="", placeholder="what it prints", description="output",
+                                  continuous_update=False)
+        return self.entry
+
+    def judge(self):
+        if "options" in self.spec:
+            return _judge_option(self.spec, self.choices.value)
+        return _judge_text(self.spec, self.entry.value)
+
+
+def _text_of(item) -> str:
+    return item["text"] if isinstance(item, dict) else str(item)
+
+
+class Ordering(Question):
+    """A Parsons problem: put the steps in order with each step's ↑ and ↓ buttons (keyboard: Tab to a
+    button, Enter or Space to press it). The steps start in a seeded shuffle, never the right order.
+    `value` is the current order, and can be set to a list of the step texts."""
+
+    kind = "ordering"
+
+    def answer_input(self):
+        self._key = [_text_of(item) for item in self.spec["items"]]
+        self._order = _seeded_shuffle(self._key, self.id)
+        self.rows = widgets.VBox()
+        self._render()
+        return self.rows
+
+    def _render(self):
+        rows = []
+        last = len(self._order) - 1
+        for index, text in enumerate(self._order):
+            up = widgets.Button(description="↑", tooltip=f"Move '{text}' up", disabled=index == 0,
+                                layout={"width": "2.6em"})
+            down = widgets.Button(description="↓", tooltip=f"Move '{text}' down", disabled=index == last,
+                                  layout={"width": "2.6em"})
+            up.on_click(lambda _b, i=index: self.move(i, -1))
+            down.on_click(lambda _b, i=index: self.move(i, +1))
+            label = widgets.HTML(f"<span>{index + 1}. {html.escape(text)}</span>")
+            rows.append(widgets.HBox([up, down, label]))
+        self.rows.children = rows
+
+    def move(self, index: int, step: int) -> None:
+        """Move the step at `index` (0-based) up (-1) or down (+1)."""
+        other = index + step
+        if 0 <= index < len(self._order) and 0 <= other < len(self._order):
+            self._order[index], self._order[other] = self._order[other], self._order[index]
+            self._render()
+
+    @property
+    def value(self) -> tuple[str, ...]:
+        return tuple(self._order)
+
+    @value.setter
+    def value(self, order) -> None:
+        order = [str(text) for text in order]
+        if sorted(order) != sorted(self._key):
+            raise KitError(f"An order for '{self.id}' must list each step once: {', '.join(sorted(self._key))}.")
+        self._order = order
+        self._render()
+
+    def judge(self):
+        order = self._order
+        if order == self._key:
+            return True, self.spec.get("feedback", "Every step is in its place.")
+        notes = []
+        for wrong in self.spec.get("misconceptions", []):
+            if order.index(wrong["first"]) < order.index(wrong["then"]):
+                notes.append(wrong["feedback"])
+        place = next(i for i, (got, want) in enumerate(zip(order, self._key, strict=True)) if got != want)
+        misplaced = self.spec["items"][self._key.index(order[place])]
+        why = misplaced.get("feedback", "") if isinstance(misplaced, dict) else ""
+        notes.append(f"The first step out of place is number {place + 1}, '{order[place]}'. {why}".strip())
+        return False, "\n".join(notes)
+
+
+class Matching(Question):
+    """Match each term to its partner with a Dropdown per term (keyboard: Tab, then arrow keys).
+    `value` is a dict term -> chosen match (None when not chosen), and can be set."""
+
+    kind = "matching"
+
+    def answer_input(self):
+        pairs = self.spec["pairs"]
+        targets = sorted({p["match"] for p in pairs} | set(self.spec.get("extra", [])), key=str.casefold)
+        self.dropdowns = {}
+        rows = []
+        for term in _seeded_shuffle([p["term"] for p in pairs], self.id):
+            menu = widgets.Dropdown(options=[("choose...", None)] + [(t, t) for t in targets], value=None,
+                                    description=term, style={"description_width": "initial"},
+                                    layout={"width": "max-content"})
+            self.dropdowns[term] = menu
+            rows.append(menu)
+        return widgets.VBox(rows)
+
+    @property
+    def value(self) -> dict:
+        return {term: menu.value for term, menu in self.dropdowns.items()}
+
+    @value.setter
+    def value(self, chosen: dict) -> None:
+        for term, match in dict(chosen).items():
+            if term not in self.dropdowns:
+                raise KitError(f"'{term}' is not a term of '{self.id}': {', '.join(self.dropdowns)}.")
+            self.dropdowns[term].value = match
+
+    def judge(self):
+        chosen = self.value
+        if any(match is None for match in chosen.values()):
+            return None, "Choose a match for every term first."
+        notes = []
+        for pair in self.spec["pairs"]:
+            got = chosen[pair["term"]]
+            if got == pair["match"]:
+                continue
+            known = next((w["feedback"] for w in self.spec.get("misconceptions", [])
+                          if w["term"] == pair["term"] and w["match"] == got), None)
+            notes.append(f"'{pair['term']}' is not '{got}': {known or pair['feedback']}")
+        if notes:
+            return False, "\n".join(notes)
+        return True, self.spec.get("feedback", "Every pair matches.")
+
+
+QUESTION_TYPES = {cls.kind: cls for cls in (SingleChoice, MultipleSelect, Numeric, Ordering, Matching,
+                                            TextAnswer, Predict)}
+
+
+# --- the schema: which fields each type has, and what each holds ----------------------------------
+
+_NUMBER = "number"  # int or float, not bool
+_COMMON = {"id": str, "type": str, "prompt": str, "feedback": str, "hint": str}
+SCHEMA: dict[str, dict] = {
+    # per type: fields (name -> kind), required field names, and for list fields the fields of each entry
+    "single": {"fields": {"options": list}, "required": ["options"],
+               "entries": {"options": ({"text": str, "correct": bool, "feedback": str, "missed": str}, ["text"])}},
+    "multiple": {"fields": {"options": list}, "required": ["options"],
+                 "entries": {"options": ({"text": str, "correct": bool, "feedback": str, "missed": str},
+                                         ["text"])}},
+    "numeric": {"fields": {"answer": _NUMBER, "tolerance": _NUMBER, "unit": str, "misconceptions": list},
+                "required": [],
+                "entries": {"misconceptions": ({"value": _NUMBER, "feedback": str}, [])}},
+    "ordering": {"fields": {"items": list, "misconceptions": list}, "required": ["items"],
+                 "entries": {"misconceptions": ({"first": str, "then": str, "feedback": str},
+                                                ["first", "then", "feedback"])}},
+    "matching": {"fields": {"pairs": list, "extra": list, "misconceptions": list}, "required": ["pairs"],
+                 "entries": {"pairs": ({"term": str, "match": str, "feedback": str}, ["term", "match", "feedback"]),
+                             "misconceptions": ({"term": str, "match": str, "feedback": str},
+                                                ["term", "match", "feedback"])}},
+    "text": {"fields": {"answers": list, "misconceptions": list, "otherwise": str},
+             "required": ["answers", "misconceptions"],
+             "entries": {"misconceptions": ({"text": str, "feedback": str}, ["text", "feedback"])}},
+    "predict": {"fields": {"code": str, "language": str, "options": list, "answers": list, "misconceptions": list,
+                           "otherwise": str},
+                "required": ["code"],
+                "entries": {"options": ({"text": str, "correct": bool, "feedback": str, "missed": str}, ["text"]),
+                            "misconceptions": ({"text": str, "feedback": str}, ["text", "feedback"])}},
+}
+
+
+def _is(value, kind) -> bool:
+    if kind == _NUMBER:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+_KIND_NAMES = {str: "text", bool: "true or false", list: "a list", _NUMBER: "a number"}
+
+
+def _check_fields(entry: dict, allowed: dict, where: str) -> None:
+    unknown = [key for key in entry if key not in allowed]
+    if unknown:
+        raise KitError(f"{where}: unknown field {unknown[0]!r}; the fields here are {', '.join(allowed)}.")
+    for key, kind in allowed.items():
+        if key in entry and not _is(entry[key], kind) and not (key == "answer" and kind == _NUMBER):
+            raise KitError(f"{where}: '{key}' must be {_KIND_NAMES[kind]}.")
+
+
+def _check_choice_options(spec: dict, kind: str, where: str) -> None:
+    options = spec.get("options")
+    if not isinstance(options, list) or len(options) < 2:
+        raise KitError(f"{where}: a choice question needs a list of at least two options.")
+    texts = [o.get("text") if isinstance(o, dict) else None for o in options]
+    if not all(isinstance(t, str) and t for t in texts) or len(set(texts)) != len(texts):
+        raise KitError(f"{where}: every option needs its own non-empty 'text'.")
+    for number, option in enumerate(options, start=1):
+        _check_fields(option, SCHEMA["single"]["entries"]["options"][0], f"{where}, options entry {number}")
+    n_correct = sum(bool(o.get("correct")) for o in options)
+    if kind == "single" and n_correct != 1:
+        raise KitError(f"{where}: a single-choice question needs exactly one option with correct: true.")
+    if kind == "multiple" and n_correct < 1:
+        raise KitError(f"{where}: mark at least one option correct: true.")
+    for option in options:
+        if not option.get("correct") and not option.get("feedback"):
+            raise KitError(f"{where}: the wrong option '{option['text']}' needs feedback naming its misconception.")
+
+
+def _check_texts(spec: dict, where: str) -> None:
+    answers = spec.get("answers")
+    if not isinstance(answers, list) or not answers or not all(isinstance(a, str) and normalise_text(a)
+                                                               for a in answers):
+        raise KitError(f"{where}: 'answers' must list at least one accepted text.")
+    accepted = {normalise_text(a) for a in answers}
+    for wrong in spec.get("misconceptions", []):
+        if normalise_text(wrong["text"]) in accepted:
+            raise KitError(f"{where}: the misconception '{wrong['text']}' is also an accepted answer.")
+
+
+def _check_ordering(spec: dict, where: str) -> None:
+    items = spec["items"]
+    texts = [_text_of(item) if isinstance(item, (str, dict)) else None for item in items]
+    if len(items) < 3 or not all(isinstance(t, str) and t for t in texts) or len(set(texts)) != len(texts):
+        raise KitError(f"{where}: an ordering question needs at least three distinct items, in the right order.")
+    for item in items:
+        if isinstance(item, dict):
+            _check_fields(item, {"text": str, "feedback": str}, f"{where}, item '{item.get('text')}'")
+        if not (isinstance(item, dict) and item.get("feedback")):
+            raise KitError(f"{where}: the item '{_text_of(item)}' needs feedback saying why it goes where it does.")
+    for wrong in spec.get("misconceptions", []):
+        if wrong["first"] not in texts or wrong["then"] not in texts:
+            raise KitError(f"{where}: a misconception names a step that is not one of the items.")
+        if texts.index(wrong["first"]) < texts.index(wrong["then"]):
+            raise KitError(f"{where}: the misconception '{wrong['first']}' before '{wrong['then']}' is the right "
+                           "order; a misconception describes a wrong one.")
+
+
+def _check_matching(spec: dict, where: str) -> None:
+    pairs = spec["pairs"]
+    terms = [pair["term"] for pair in pairs]
+    if len(pairs) < 2 or len(set(terms)) != len(terms):
+        raise KitError(f"{where}: a matching question needs at least two pairs, each with its own term.")
+    targets = {pair["match"] for pair in pairs} | set(spec.get("extra", []))
+    if not all(isinstance(t, str) and t for t in spec.get("extra", [])):
+        raise KitError(f"{where}: 'extra' must list texts.")
+    key = {pair["term"]: pair["match"] for pair in pairs}
+    for wrong in spec.get("misconceptions", []):
+        if wrong["term"] not in key or wrong["match"] not in targets:
+            raise KitError(f"{where}: a misconception pairs '{wrong['term']}' with '{wrong['match']}', "
+                           "which are not a term and a choice of this question.")
+        if key[wrong["term"]] == wrong["match"]:
+            raise KitError(f"{where}: the misconception '{wrong['term']}' -> '{wrong['match']}' is the right pair.")
 
 
 def _validate(spec, where: str) -> None:
@@ -216,49 +628,74 @@ def _validate(spec, where: str) -> None:
     if not isinstance(qid, str) or not qid:
         raise KitError(f"{where}: a question has no 'id'; give each question a short unique id.")
     where = f"{where}, question '{qid}'"
-    if spec.get("type") not in QUESTION_TYPES:
-        raise KitError(f"{where}: type must be one of {', '.join(QUESTION_TYPES)}, not {spec.get('type')!r}.")
+    kind = spec.get("type")
+    if kind not in QUESTION_TYPES:
+        raise KitError(f"{where}: type must be one of {', '.join(QUESTION_TYPES)}, not {kind!r}.")
     if not isinstance(spec.get("prompt"), str) or not spec["prompt"].strip():
         raise KitError(f"{where}: the prompt is missing.")
-    if spec["type"] == "numeric":
-        if not isinstance(spec.get("answer"), (int, float)) or isinstance(spec.get("answer"), bool):
-            raise KitError(f"{where}: a numeric question needs a number as 'answer'.")
-        if float(spec.get("tolerance", 0)) < 0:
-            raise KitError(f"{where}: 'tolerance' cannot be negative.")
-        for wrong in spec.get("misconceptions", []):
-            if not isinstance(wrong, dict) or "value" not in wrong or not wrong.get("feedback"):
+    schema = SCHEMA[kind]
+    if kind == "numeric" and (not isinstance(spec.get("answer"), (int, float)) or isinstance(spec["answer"], bool)):
+        raise KitError(f"{where}: a numeric question needs a number as 'answer'.")
+    if kind in ("single", "multiple") or (kind == "predict" and "options" in spec):
+        _check_choice_options(spec, "single" if kind == "predict" else kind, where)
+    _check_fields(spec, {**_COMMON, **schema["fields"]}, where)
+    for field in schema["required"]:
+        if field not in spec:
+            raise KitError(f"{where}: a {kind} question needs '{field}'.")
+    for field, (fields, required) in schema["entries"].items():
+        for number, entry in enumerate(spec.get(field, []), start=1):
+            if kind == "numeric" and field == "misconceptions" and (
+                    not isinstance(entry, dict) or "value" not in entry or not entry.get("feedback")):
                 raise KitError(f"{where}: each misconception needs a 'value' and the 'feedback' that explains it.")
-        return
-    options = spec.get("options")
-    if not isinstance(options, list) or len(options) < 2:
-        raise KitError(f"{where}: a choice question needs a list of at least two options.")
-    texts = [o.get("text") if isinstance(o, dict) else None for o in options]
-    if not all(isinstance(t, str) and t for t in texts) or len(set(texts)) != len(texts):
-        raise KitError(f"{where}: every option needs its own non-empty 'text'.")
-    n_correct = sum(bool(o.get("correct")) for o in options)
-    if spec["type"] == "single" and n_correct != 1:
-        raise KitError(f"{where}: a single-choice question needs exactly one option with correct: true.")
-    if spec["type"] == "multiple" and n_correct < 1:
-        raise KitError(f"{where}: mark at least one option correct: true.")
-    for option in options:
-        if not option.get("correct") and not option.get("feedback"):
-            raise KitError(f"{where}: the wrong option '{option['text']}' needs feedback naming its misconception.")
+            if not isinstance(entry, dict):
+                raise KitError(f"{where}: entry {number} of '{field}' must be a mapping.")
+            _check_fields(entry, fields, f"{where}, {field} entry {number}")
+            missing = [name for name in required if not entry.get(name)]
+            if missing:
+                raise KitError(f"{where}: entry {number} of '{field}' needs '{missing[0]}'.")
+    if kind == "numeric" and float(spec.get("tolerance", 0)) < 0:
+        raise KitError(f"{where}: 'tolerance' cannot be negative.")
+    if kind == "ordering":
+        _check_ordering(spec, where)
+    elif kind == "matching":
+        _check_matching(spec, where)
+    elif kind == "text" or (kind == "predict" and "options" not in spec):
+        if kind == "predict" and "misconceptions" not in spec:
+            raise KitError(f"{where}: a predict question needs 'options', or 'answers' and 'misconceptions'.")
+        _check_texts(spec, where)
+    if kind == "predict" and "options" in spec and ("answers" in spec or "misconceptions" in spec):
+        raise KitError(f"{where}: a predict question takes 'options' or 'answers', not both.")
+
+
+def validate_questions(questions, source: str = "quiz") -> None:
+    """The whole bank: a non-empty list of valid questions with unique ids. Raises KitError."""
+    if not isinstance(questions, list) or not questions:
+        raise KitError(f"{source}: a quiz is a non-empty list of questions.")
+    for spec in questions:
+        _validate(spec, source)
+    ids = [spec["id"] for spec in questions]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise KitError(f"{source}: question ids must be unique; repeated: {', '.join(duplicates)}.")
+
+
+def _module_of(source: str) -> str | None:
+    stem = Path(str(source)).name.removesuffix(".yaml").removesuffix(".yml").removesuffix(".quiz")
+    return stem if progress.MODULE_ID.fullmatch(stem) else None
 
 
 class Quiz:
-    """An ordered set of questions. `quiz[id]` is the widget; `quiz.results()` reads the answers back."""
+    """An ordered set of questions. `quiz[id]` is the widget; `quiz.results()` reads the answers back.
 
-    def __init__(self, questions: list[dict], *, source: str = "quiz"):
-        if not isinstance(questions, list) or not questions:
-            raise KitError(f"{source}: a quiz is a non-empty list of questions.")
-        for spec in questions:
-            _validate(spec, source)
-        ids = [spec["id"] for spec in questions]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise KitError(f"{source}: question ids must be unique; repeated: {', '.join(duplicates)}.")
+    `module` (by default the NN-slug of `source`) is where `tpmkit.progress` saves the answers;
+    None saves nothing.
+    """
+
+    def __init__(self, questions: list[dict], *, source: str = "quiz", module: str | None = ""):
+        validate_questions(questions, source)
         self.source = source
-        self.questions = {spec["id"]: QUESTION_TYPES[spec["type"]](spec) for spec in questions}
+        self.module = _module_of(source) if module == "" else module
+        self.questions = {spec["id"]: QUESTION_TYPES[spec["type"]](spec, module=self.module) for spec in questions}
 
     def __getitem__(self, qid: str) -> Question:
         if qid not in self.questions:
@@ -280,17 +717,28 @@ class Quiz:
         return sum(bool(question.correct) for question in self)
 
 
+def read_bank(path: str | Path) -> list:
+    """The questions of one quiz file as plain data (YAML errors become one-line KitErrors)."""
+    path = Path(path)
+    if not path.is_file():
+        raise KitError(f"No quiz file at {path}: quiz files sit beside their lesson as NN-slug.quiz.yaml.")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise KitError(f"{path.name} is not valid YAML{at}: fix the file and run the cell again.") from None
+
+
 def load_quiz(name: str | Path, folder: str | Path = ".") -> Quiz:
     """Load `NAME.quiz.yaml` from `folder` (a lesson's own folder by default), or a YAML path."""
     path = Path(name)
     if path.suffix not in (".yaml", ".yml"):
         path = Path(folder) / f"{name}.quiz.yaml"
-    if not path.is_file():
-        raise KitError(f"No quiz file at {path}: quiz files sit beside their lesson as NN-slug.quiz.yaml.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise KitError(f"{path.name} is not valid YAML{at}: fix the file and run the cell again.") from None
-    return Quiz(data, source=path.name)
+    quiz = Quiz(read_bank(path), source=path.name)
+    if quiz.module:
+        progress.set_module(quiz.module)
+    notice = progress.pending_notice()
+    if notice:
+        print(notice)
+    return quiz

@@ -1,0 +1,287 @@
+"""Progress that lasts: quiz answers and self-check results in a small SQLite file on your machine.
+
+Where the file is (the first that applies):
+
+- the environment variable `TPMKIT_PROGRESS` (a file path), which tests and instructors can set;
+- Windows: `%APPDATA%\\tpmkit\\progress.sqlite`;
+- macOS: `~/Library/Application Support/tpmkit/progress.sqlite`;
+- elsewhere: `$XDG_DATA_HOME/tpmkit/progress.sqlite`, by default `~/.local/share/tpmkit/progress.sqlite`.
+
+Quizzes record every check (`record_quiz`), so a quiz loaded again after a restart says what you
+answered before. The visible self-checks in exercises (`check.number`, `check.text_format`,
+`check.choices`, `check.mapping`) record pass or fail when they run in a notebook kernel.
+`summary()` is a per-module table, `progress_chart()` its picture, `reset()` forgets.
+
+Progress never breaks a lesson: when the file is corrupt or cannot be written, nothing is saved,
+the quizzes still work, and a note says so once per kernel. Under the grader (`TPMKIT_GRADING=1`)
+nothing is read or written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import sys
+from contextlib import closing
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tpmkit.errors import KitError
+
+__all__ = ["history", "location", "progress_chart", "record_check", "record_quiz", "reset", "saving", "summary"]
+
+ENV_PATH = "TPMKIT_PROGRESS"
+ENV_GRADING = "TPMKIT_GRADING"
+MODULE_ID = re.compile(r"\d\d-[a-z0-9]+(?:-[a-z0-9]+)*")
+SUMMARY_COLUMNS = ["module", "questions_answered", "questions_correct", "checks_run", "checks_passed"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS quiz_answers (
+    module TEXT NOT NULL, question TEXT NOT NULL, correct INTEGER NOT NULL,
+    attempt INTEGER NOT NULL, answered_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS self_checks (
+    module TEXT NOT NULL, notebook TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+    passed INTEGER NOT NULL, checked_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS quiz_by_question ON quiz_answers (module, question);
+"""
+
+# Once per kernel: the first failure to save is reported, later ones are silent.
+_problem: str | None = None
+_problem_pending = False
+_current_module: str | None = None
+
+
+def location() -> Path:
+    """The progress file this kernel uses (it may not exist yet)."""
+    override = os.environ.get(ENV_PATH, "").strip()
+    if override:
+        return Path(override).expanduser()
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
+    return base / "tpmkit" / "progress.sqlite"
+
+
+def grading() -> bool:
+    """True under the grader's sandbox, where progress is neither read nor written."""
+    return os.environ.get(ENV_GRADING, "") not in ("", "0")
+
+
+def saving() -> bool:
+    """True when progress is being saved in this kernel (no failure so far, not grading)."""
+    return not grading() and _problem is None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _fail(exc: BaseException) -> None:
+    global _problem, _problem_pending
+    if _problem is None:
+        _problem = (f"Progress is not being saved ({type(exc).__name__}: {exc}; file {location()}). "
+                    f"The quizzes still work. To fix it, set {ENV_PATH} to a writable file, "
+                    "or run tpmkit.progress.reset() to start a fresh file.")
+        _problem_pending = True
+
+
+def pending_notice() -> str:
+    """The "not being saved" note, the first time it is asked for after a failure; else ""."""
+    global _problem_pending
+    if _problem_pending and _problem:
+        _problem_pending = False
+        return _problem
+    return ""
+
+
+def _forget_problem() -> None:
+    """Start again as if no failure happened (tests, and after a successful reset)."""
+    global _problem, _problem_pending
+    _problem, _problem_pending = None, False
+
+
+def _connect() -> sqlite3.Connection:
+    path = location()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=2)
+    try:
+        con.executescript(_SCHEMA)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _write(sql: str, params: tuple) -> bool:
+    if grading() or _problem is not None:
+        return False
+    try:
+        with closing(_connect()) as con, con:
+            con.execute(sql, params)
+        return True
+    except (sqlite3.Error, OSError) as exc:
+        _fail(exc)
+        return False
+
+
+def _read(sql: str, params: tuple = ()) -> list[tuple] | None:
+    """Rows, or None when there is nothing to read (grading, or the file is unusable)."""
+    if grading() or _problem is not None:
+        return None
+    if not location().exists():
+        return []
+    try:
+        with closing(_connect()) as con:
+            return con.execute(sql, params).fetchall()
+    except (sqlite3.Error, OSError) as exc:
+        _fail(exc)
+        return None
+
+
+def _module_id(module) -> str:
+    if not isinstance(module, str) or not module.strip():
+        raise KitError(f"A module id is text such as '07-slos', not {module!r}.")
+    return module.strip()
+
+
+def set_module(module: str) -> None:
+    """Name the module that self-checks belong to when the notebook's own name is not known."""
+    global _current_module
+    _current_module = _module_id(module)
+
+
+def record_quiz(module: str, question: str, correct: bool, attempt: int) -> bool:
+    """Save one checked quiz answer. Returns False (and never raises) when it could not be saved."""
+    return _write("INSERT INTO quiz_answers VALUES (?, ?, ?, ?, ?)",
+                  (str(module), str(question), int(bool(correct)), int(attempt), _now()))
+
+
+def history(module: str, question: str) -> dict | None:
+    """What was saved for one question: attempts, latest verdict, first correct attempt; None if nothing."""
+    rows = _read("SELECT correct, attempt, answered_at FROM quiz_answers WHERE module = ? AND question = ? "
+                 "ORDER BY rowid", (str(module), str(question)))
+    if not rows:
+        return None
+    solved = [attempt for correct, attempt, _ in rows if correct]
+    return {"attempts": max(attempt for _, attempt, _ in rows), "correct": bool(rows[-1][0]),
+            "solved_on": min(solved) if solved else None, "last_answered": rows[-1][2]}
+
+
+def _notebook() -> str:
+    """The notebook this kernel runs, when Jupyter says (JPY_SESSION_NAME); else ""."""
+    return os.environ.get("JPY_SESSION_NAME", "")
+
+
+def record_check(name: str, passed: bool, *, kind: str = "check", module: str | None = None,
+                 notebook: str | None = None) -> bool:
+    """Save one self-check result. The module comes from the notebook's file name when it is
+    NN-slug, else from `module`, else from the last `load_quiz`/`set_module`, else "unknown"."""
+    notebook = _notebook() if notebook is None else str(notebook)
+    stem = Path(notebook).name.removesuffix(".ipynb") if notebook else ""
+    found = stem if MODULE_ID.fullmatch(stem) else (module or _current_module or "unknown")
+    return _write("INSERT INTO self_checks VALUES (?, ?, ?, ?, ?, ?)",
+                  (str(found), notebook, str(name), str(kind), int(bool(passed)), _now()))
+
+
+def summary(modules: list[str] | None = None):
+    """One row per module: questions answered and correct (right at least once), self-checks run and
+    passed (by their latest run). `modules` lists modules to show even with nothing recorded yet."""
+    import pandas as pd
+
+    answers = _read("SELECT module, question, MAX(correct) FROM quiz_answers GROUP BY module, question") or []
+    checks = _read("SELECT module, name, passed FROM self_checks s WHERE rowid = "
+                   "(SELECT MAX(rowid) FROM self_checks t WHERE t.module = s.module AND t.name = s.name)") or []
+    rows: dict[str, dict] = {m: dict.fromkeys(SUMMARY_COLUMNS[1:], 0) for m in (modules or [])}
+    for module, _question, correct in answers:
+        row = rows.setdefault(module, dict.fromkeys(SUMMARY_COLUMNS[1:], 0))
+        row["questions_answered"] += 1
+        row["questions_correct"] += int(bool(correct))
+    for module, _name, passed in checks:
+        row = rows.setdefault(module, dict.fromkeys(SUMMARY_COLUMNS[1:], 0))
+        row["checks_run"] += 1
+        row["checks_passed"] += int(bool(passed))
+    table = pd.DataFrame([{"module": m, **rows[m]} for m in sorted(rows)], columns=SUMMARY_COLUMNS)
+    return table.astype({c: "int64" for c in SUMMARY_COLUMNS[1:]})
+
+
+def progress_chart(table=None):
+    """Bars per module: questions answered and correct, self-checks passed (a matplotlib Figure)."""
+    from matplotlib.figure import Figure
+
+    table = summary() if table is None else table
+    missing = [c for c in SUMMARY_COLUMNS if c not in getattr(table, "columns", [])]
+    if missing:
+        raise KitError(f"progress_chart needs the table from progress.summary(); missing: {', '.join(missing)}.")
+    fig = Figure(figsize=(8, 0.6 + 0.55 * max(len(table), 1)), layout="constrained")
+    ax = fig.subplots()
+    if table.empty:
+        ax.text(0.5, 0.5, "Nothing recorded yet: answer a quiz or run a self-check.",
+                ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    y = range(len(table))
+    bars = (("questions_answered", "questions answered", "#9ecae1", 0.27),
+            ("questions_correct", "questions correct", "#1b9e77", 0.0),
+            ("checks_passed", "self-checks passed", "#d95f02", -0.27))
+    for column, label, colour, shift in bars:
+        ax.barh([i + shift for i in y], table[column], height=0.26, color=colour, label=label)
+    ax.set_yticks(list(y), table["module"])
+    ax.invert_yaxis()
+    ax.set_xlabel("count")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_title("Your progress per module")
+    ax.legend(loc="lower right", fontsize="small")
+    return fig
+
+
+def reset(module: str | None = None) -> int:
+    """Forget saved progress: every module, or one (`reset("07-slos")`). Returns the rows removed.
+
+    A corrupt file is moved aside (to `progress.sqlite.corrupt`), never deleted, and a fresh one starts.
+    """
+    if module is not None:
+        module = _module_id(module)
+    if grading():
+        return 0
+    path = location()
+    if not path.exists():
+        _forget_problem()
+        return 0
+    where, params = ("", ()) if module is None else (" WHERE module = ?", (module,))
+    try:
+        with closing(_connect()) as con, con:
+            removed = sum(con.execute(f"DELETE FROM {table}{where}", params).rowcount
+                          for table in ("quiz_answers", "self_checks"))
+    except sqlite3.DatabaseError as exc:
+        if module is not None:
+            raise KitError(f"The progress file {path} is damaged ({exc}); run tpmkit.progress.reset() "
+                           "with no module to start a fresh one.") from None
+        try:
+            path.replace(path.with_name(path.name + ".corrupt"))
+        except OSError as move:
+            raise KitError(f"Could not move the damaged progress file {path} aside ({move}); "
+                           f"delete it by hand or set {ENV_PATH} to another file.") from None
+        removed = 0
+    except OSError as exc:
+        raise KitError(f"Could not change the progress file {path} ({exc}); "
+                       f"set {ENV_PATH} to a writable file.") from None
+    _forget_problem()
+    return removed
+
+
+def record_self_check(name: str, passed: bool, kind: str) -> bool:
+    """Called by tpmkit.check's visible self-checks: saved only in a learner's notebook kernel, never
+    under the grader or in plain Python (the grader runs the same checks in its own process)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the kit
+        return False
+    if get_ipython() is None or grading():
+        return False
+    return record_check(str(name), passed, kind=kind)
