@@ -129,9 +129,11 @@ class _Session:
         if self.broken:
             return CellResult("died", ename="KernelDied", evalue=self.broken)
         result = self.kernel.execute(source, self.timeout)
-        if result.status == "error" and (result.flooded or result.ename == "MemoryError"):
-            # Running out of memory (often from a flood of output) can break the kernel's own output
-            # thread; the next question starts from a fresh kernel with the cells that ran fine replayed.
+        out_of_memory = result.status == "error" and (result.flooded or result.ename == "MemoryError")
+        if result.status == "timeout" or out_of_memory:
+            # An interrupted cell, or one that ran out of memory (often from a flood of output), can leave the
+            # kernel broken (its output thread dies first); the next question starts from a fresh kernel with
+            # the cells that ran fine replayed.
             self.kernel.stop()
         elif result.status in ("ok", "error"):
             self.ran_fine.append(source)  # a cell that raised still ran: replay it the same way

@@ -39,7 +39,12 @@ class Limits:
     cpu_seconds: int = 600               # a backstop; the per-cell wall-clock timeout comes first
 
 
-UID_BASE = 61000   # root mode: worker slot N runs as uid UID_BASE + N
+UID_BASE = 61000   # root mode: each grader process gets its own block of 64 uids, one per worker slot
+
+
+def sandbox_uid(slot: int) -> int:
+    """A uid no other grader running at the same time uses: RLIMIT_NPROC counts every process of a uid."""
+    return UID_BASE + (os.getpid() % 4096) * 64 + slot % 64
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/hosts",
                 "/etc/nsswitch.conf", "/etc/alternatives")
 
@@ -121,7 +126,7 @@ def wrap(command: list[str], scratch: Path, *, slot: int, limits: Limits = Limit
     env = [a for key, value in environment(scratch).items() for a in ("--setenv", key, value)]
     common = ["--die-with-parent", "--new-session", "--clearenv", *env, *_bwrap_mounts(scratch)]
     if os.geteuid() == 0:
-        uid = str(UID_BASE + slot)
+        uid = str(sandbox_uid(slot))
         return ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
                 *common, "--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                 "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--",
@@ -148,7 +153,7 @@ def prepare(scratch: Path, *, slot: int) -> None:
     for sub in ("work", "tmp", "home", "kernel"):
         (scratch / sub).mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
-        uid = UID_BASE + slot
+        uid = sandbox_uid(slot)
         for path in [scratch, *scratch.rglob("*")]:
             os.lchown(path, uid, uid)
 

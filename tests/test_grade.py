@@ -21,26 +21,31 @@ EXERCISES = release.assignment_ids(grading.ROOT)
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Every exercise graded once: solution, blank, and one submission per misconception."""
+def grade_exercise(tmp_path_factory):
+    """Grade one exercise on first use (solution, blank, one submission per misconception); cached."""
     grading.require_sandbox()
     base = tmp_path_factory.mktemp("grade")
-    course = grading.make_course(base / "course", EXERCISES)
-    out = {}
-    for aid in EXERCISES:
-        folder = base / f"submitted-{aid}"
-        grading.write(grading.submission(aid), folder, "solution", aid)
-        grading.write(grading.blank(aid), folder, "blank", aid)
-        for i, wrong in enumerate(misconceptions(aid)):
-            grading.write(grading.submission(aid, {wrong["answer"]: wrong["code"]}), folder, f"wrong-{i:02d}", aid)
-        out[aid] = grading.run(course, [folder], aid, base / f"{aid}.json")
-    return course, out
+    cache = {}
+
+    def grade(aid: str) -> dict:
+        if aid not in cache:
+            course = grading.make_course(base / f"course-{aid}", [aid])
+            folder = base / f"submitted-{aid}"
+            grading.write(grading.submission(aid), folder, "solution", aid)
+            grading.write(grading.blank(aid), folder, "blank", aid)
+            for i, wrong in enumerate(misconceptions(aid)):
+                grading.write(grading.submission(aid, {wrong["answer"]: wrong["code"]}), folder, f"wrong-{i:02d}",
+                              aid)
+            cache[aid] = (course, grading.run(course, [folder], aid, base / f"{aid}.json"))
+        return cache[aid]
+
+    return grade
 
 
 @pytest.mark.parametrize("aid", EXERCISES)
-def test_solution_full_marks_blank_zero(aid, graded):
-    _, reports = graded
-    solution, blank = reports[aid]["solution"], reports[aid]["blank"]
+def test_solution_full_marks_blank_zero(aid, grade_exercise):
+    _, report = grade_exercise(aid)
+    solution, blank = report["solution"], report["blank"]
     assert solution["status"] == blank["status"] == "graded"
     assert solution["score"] == solution["max_score"] > 0
     assert all(q["status"] == "passed" for q in solution["questions"])
@@ -49,19 +54,19 @@ def test_solution_full_marks_blank_zero(aid, graded):
 
 
 @pytest.mark.parametrize("aid", EXERCISES)
-def test_each_misconception_loses_exactly_its_questions(aid, graded):
-    _, reports = graded
+def test_each_misconception_loses_exactly_its_questions(aid, grade_exercise):
+    _, report = grade_exercise(aid)
     for i, wrong in enumerate(misconceptions(aid)):
         loses = set(wrong.get("loses", [wrong["question"]]))
-        got = grading.scores(reports[aid][f"wrong-{i:02d}"])
-        full = grading.scores(reports[aid]["solution"])
+        got = grading.scores(report[f"wrong-{i:02d}"])
+        full = grading.scores(report["solution"])
         for qid, score in got.items():
             assert score == (0 if qid in loses else full[qid]), f"{qid}: {wrong['misconception']}"
 
 
-def test_json_report_matches_the_contract(graded):
-    _, reports = graded
-    entry = reports["07-slos"]["wrong-00"]
+def test_json_report_matches_the_contract(grade_exercise):
+    _, report = grade_exercise("07-slos")
+    entry = report["wrong-00"]
     assert set(entry) >= {"student", "notebook", "status", "score", "max_score", "questions"}
     assert entry["notebook"] == "07-slos.ipynb"
     for q in entry["questions"]:
@@ -72,12 +77,12 @@ def test_json_report_matches_the_contract(graded):
     failed = next(q for q in entry["questions"] if q["status"] != "passed")
     assert failed["status"] == "failed" and "not right yet" in failed["message"]
     assert entry["manual_questions"] == [{"id": "q8-policy", "max_score": 3.0, "answered": True}]
-    assert reports["07-slos"]["blank"]["manual_questions"][0]["answered"] is False
+    assert report["blank"]["manual_questions"][0]["answered"] is False
 
 
-def test_messages_never_reveal_hidden_tests_or_expected_values(graded):
-    course, reports = graded
-    for student, entry in reports["07-slos"].items():
+def test_messages_never_reveal_hidden_tests_or_expected_values(grade_exercise):
+    course, report = grade_exercise("07-slos")
+    for student, entry in report.items():
         text = json.dumps(entry)
         for secret in ("21_092", "21092,", "2026-10-17 14:25\"", "BEGIN HIDDEN", "check.equal"):
             if student == "solution" and secret in ("21092,", "2026-10-17 14:25\""):
@@ -87,13 +92,13 @@ def test_messages_never_reveal_hidden_tests_or_expected_values(graded):
         assert "BEGIN HIDDEN TESTS" not in notebook and "check.equal(" not in notebook
 
 
-def test_gradebook_feeds_stock_formgrader_and_feedback(graded):
-    course, reports = graded
+def test_gradebook_feeds_stock_formgrader_and_feedback(grade_exercise):
+    course, report = grade_exercise("07-slos")
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         solution = gb.find_submission("07-slos", "solution")
-        assert solution.code_score == reports["07-slos"]["solution"]["score"]
+        assert solution.code_score == report["solution"]["score"]
         assert gb.find_submission("07-slos", "blank").code_score == 0
         written = gb.find_grade("q8-policy", "07-slos", "07-slos", "solution")
         assert written.needs_manual_grade and written.auto_score is None

@@ -5,7 +5,16 @@ returns the same rows on every machine. Tests recompute each planted answer from
 """
 
 from tpmkit.data.deployments import deployments
+from tpmkit.data.experiments import (
+    ab_test,
+    ab_test_daily,
+    checkout_flows,
+    checkout_times,
+    conversion_by_device,
+    daily_payments,
+)
 from tpmkit.data.pull_requests import pull_requests
 from tpmkit.data.request_log import latency_sample, request_log
 
-__all__ = ["deployments", "latency_sample", "pull_requests", "request_log"]
+__all__ = ["ab_test", "ab_test_daily", "checkout_flows", "checkout_times", "conversion_by_device", "daily_payments",
+           "deployments", "latency_sample", "pull_requests", "request_log"]
