@@ -35,6 +35,7 @@ test: $(STAMP) system-packages
 # Speed as ratios against stock nbgrader measured in the same run; never asserted in tests.
 bench: $(STAMP) system-packages
 	$(RUN) $(BIN)/python -m autograder.bench $(BENCH_ARGS)
+	$(RUN) $(BIN)/python -m tpmkit.sql_bench
 
 release: $(STAMP)
 	$(RUN) $(BIN)/tpm-grade release

@@ -26,7 +26,7 @@ def hidden_keys(aid: str) -> dict[str, object]:
             continue
         hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
         calls = [n for n in ast.walk(ast.parse(hidden)) if isinstance(n, ast.Call)
-                 and getattr(n.func, "attr", "") in ("equal", "close", "same_items")]
+                 and getattr(n.func, "attr", "") in ("equal", "close", "same_items", "same_result")]
         assert len(calls) == 1, f"{notebooks.nbgrader_id(cell)}: one keyed check per question"
         keys[notebooks.nbgrader_id(cell)] = ast.literal_eval(calls[0].args[1])
     return keys

@@ -13,8 +13,10 @@ from tpmkit.data.experiments import (
     conversion_by_device,
     daily_payments,
 )
+from tpmkit.data.product import events, orders, payments, product_tables, users
 from tpmkit.data.pull_requests import pull_requests
 from tpmkit.data.request_log import latency_sample, request_log
 
 __all__ = ["ab_test", "ab_test_daily", "checkout_flows", "checkout_times", "conversion_by_device", "daily_payments",
-           "deployments", "latency_sample", "pull_requests", "request_log"]
+           "deployments", "events", "latency_sample", "orders", "payments", "product_tables", "pull_requests",
+           "request_log", "users"]
