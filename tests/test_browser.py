@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_lab import free_port
+from tests.test_lab import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,18 +76,6 @@ def wait_for(url: str, server: subprocess.Popen, folder: Path, seconds: float = 
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("JupyterLab did not start: " + (folder / "lab.log").read_text()[-2000:])
             time.sleep(0.5)
-
-
-def stop(server: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(server.pid, sig)
-            server.wait(timeout=wait)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def run_all(page) -> None:
