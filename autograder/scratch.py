@@ -1,7 +1,7 @@
 """A throwaway nbgrader course folder: generate, submit, autograde with stock nbgrader, read scores.
 
 The test suite uses it to prove every exercise discriminates (solution full marks, blank 0, each
-misconception loses its question); `make bench` will use it as the stock-nbgrader baseline.
+misconception loses its question); `make bench` uses it as the stock-nbgrader baseline.
 """
 
 from __future__ import annotations
