@@ -25,7 +25,8 @@ def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = dict(spec(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"])
     conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
-    listed = dict(spec(d) for d in conda if isinstance(d, str) and not d.startswith(("python", "pip")))
+    from_pip = [d for entry in conda if isinstance(entry, dict) for d in entry.get("pip", [])]
+    listed = dict(spec(d) for d in conda + from_pip if isinstance(d, str) and not d.startswith(("python", "pip")))
     assert listed == wanted
 
 
