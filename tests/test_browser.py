@@ -184,3 +184,33 @@ def test_lesson_quiz_in_a_real_browser(tmp_path):
     STABLE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(screenshot, STABLE_SCREENSHOT)
     print(f"screenshot: {STABLE_SCREENSHOT}")
+
+
+def test_api_docs_render_offline_in_a_real_browser(tmp_path):
+    """/docs draws the API's operations from files the kit serves; any request off 127.0.0.1 fails the test."""
+    need_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    from tpmkit import api
+
+    outside: list[str] = []
+    with api.start(quiet=True) as shop, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.route(lambda url: not url.startswith(shop.url),
+                       lambda route: (outside.append(route.request.url), route.abort()))
+            page.set_default_timeout(30_000)
+            page.goto(shop.docs_url)
+            expect(page.locator(".opblock-summary-path", has_text="/v1/customers").first).to_be_visible()
+            # "Try it out" on GET /health sends a real request from the page and shows the answer
+            block = page.locator(".opblock", has=page.locator(".opblock-summary-path", has_text="/health"))
+            block.locator(".opblock-summary").click()
+            block.get_by_role("button", name="Try it out").click()
+            block.get_by_role("button", name="Execute").click()
+            expect(block.locator(".response-col_status", has_text="200").first).to_be_visible()
+            page.screenshot(path=str(tmp_path / "api-docs.png"), full_page=False)
+        finally:
+            browser.close()
+    assert outside == [], f"the docs page tried to load from outside the machine: {outside[:3]}"
+    assert [r["path"] for r in shop.requests()] == [], "only /health was called, and it is not under /v1"
