@@ -44,12 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run (default: 30)")
     gr.add_argument("--force", action="store_true", help="grade again submissions already graded")
     gr.add_argument("--db-url", default=None, help="gradebook URL (default: sqlite at COURSE/gradebook.db)")
+    gr.add_argument("--shard", default=None, metavar="I/N",
+                    help="grade only shard I of N (a fixed share by student id), e.g. 1/2 and 2/2 on two machines")
     gr.add_argument("--unsafe-no-sandbox", action="store_true",
                     help="run kernels without the sandbox (only for notebooks you trust)")
     gr.set_defaults(run=lambda a: grade.main(
         submissions=a.submissions, assignment=a.assignment, course=a.course, json_path=a.json_path,
         workers=a.workers, timeout=a.timeout, force=a.force, unsafe_no_sandbox=a.unsafe_no_sandbox,
-        db_url=a.db_url))
+        db_url=a.db_url, shard=a.shard))
 
     strip = sub.add_parser("strip", help="remove outputs and editor metadata from notebooks before committing")
     strip.add_argument("paths", nargs="+", type=Path)

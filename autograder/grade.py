@@ -48,11 +48,31 @@ def _summary(report: dict) -> str:
     return f"{report['score']:g}/{report['max_score']:g}{tail}"
 
 
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """`I/N` -> (I, N), with 1 <= I <= N; None stays None."""
+    if text is None:
+        return None
+    index, _, count = str(text).partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count) <= 1000):
+        raise ValueError(f"--shard is I/N with 1 <= I <= N (such as 1/2 and 2/2), not {text!r}.")
+    return int(index), int(count)
+
+
+def in_shard(student: str, shard: tuple[int, int] | None) -> bool:
+    """A student's shard depends only on the student id, so every job agrees, whatever else it was given."""
+    if shard is None:
+        return True
+    index, count = shard
+    return int(hashlib.sha256(student.encode()).hexdigest()[:16], 16) % count == index - 1
+
+
 def main(*, submissions: list[Path], assignment: str, course: Path, json_path: Path | None = None,
          workers: int | None = None, timeout: float = 30.0, force: bool = False,
-         unsafe_no_sandbox: bool = False, db_url: str | None = None, stream=None) -> int:
+         unsafe_no_sandbox: bool = False, db_url: str | None = None, shard: str | None = None,
+         stream=None) -> int:
     stream = stream or sys.stdout
     course = Path(course).resolve()
+    spec = parse_shard(shard)
     asg = assignment_mod.load(course, assignment)
     if unsafe_no_sandbox:
         sandbox.check_unsafe_allowed()
@@ -62,11 +82,16 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
         raise ValueError("--timeout must be a positive number of seconds.")
     workers = max(1, workers or os.cpu_count() or 1)
     db_url = db_url or gradebook.default_url(course)
+    gradebook.check_reachable(db_url)
     with tempfile.TemporaryDirectory(prefix="tpm-grade-") as tmp:
         tmp = Path(tmp)
         found = discover(submissions, asg.id, tmp / "unpacked")
         if not found:
             raise ValueError("no submissions found: give notebook files, a folder of student folders, or a zip.")
+        if spec is not None:
+            everyone = len(found)
+            found = [sub for sub in found if in_shard(sub.student, spec)]
+            print(f"Shard {shard}: {len(found)} of {everyone} submission(s).", file=stream, flush=True)
         # Recording the assignment takes nbgrader a few seconds: do it while the first kernels start.
         pool = ThreadPoolExecutor(max_workers=1)
         recorded = pool.submit(gradebook.ensure_assignment, course, asg, db_url)
@@ -94,8 +119,8 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
     ordered = [reports[s.student] for s in found if s.student in reports]
     if json_path is not None:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_path).write_text(json.dumps({"assignment": asg.id, "submissions": ordered}, indent=1) + "\n",
-                                   encoding="utf-8")
+        head = {"assignment": asg.id, **({"shard": shard} if spec else {})}
+        Path(json_path).write_text(json.dumps({**head, "submissions": ordered}, indent=1) + "\n", encoding="utf-8")
     return 0
 
 

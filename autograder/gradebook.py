@@ -7,6 +7,8 @@ hand grade already given in formgrader is kept; the question is flagged for revi
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -39,6 +41,77 @@ def default_url(course: Path) -> str:
     return f"sqlite:///{(Path(course) / 'gradebook.db').resolve()}"
 
 
+_ADVISORY_KEY = 0x74706D6B6974  # "tpmkit": one PostgreSQL advisory lock for every grader of a gradebook
+
+
+def _url(db_url: str):
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(db_url)
+    except ArgumentError:
+        raise GradebookError(f"--db-url {db_url!r} is not a database URL (sqlite:///PATH or "
+                             "postgresql://USER@HOST:PORT/DB).") from None
+
+
+def check_reachable(db_url: str) -> None:
+    """Fail in one line, before any grading, when the gradebook's database cannot be reached."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
+    url = _url(db_url)
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite":
+        folder = Path(url.database or ".").resolve().parent
+        if not folder.is_dir():
+            raise GradebookError(f"the gradebook's folder {folder} does not exist.")
+        return
+    args = {"connect_timeout": 5} if url.get_backend_name() == "postgresql" else {}
+    try:
+        engine = create_engine(url, poolclass=NullPool, connect_args=args)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise GradebookError(f"no database driver for {shown}: {exc}") from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise GradebookError(f"cannot reach the gradebook at {shown}: {reason}") from None
+
+
+@contextlib.contextmanager
+def exclusive(db_url: str):
+    """One writer at a time, across grader processes (and across machines, for PostgreSQL).
+
+    Two graders may share a gradebook (a cohort split into shards, or a re-run started by mistake);
+    serialising the writes is what keeps one student's rows from being created twice.
+    """
+    url = _url(db_url)
+    backend = url.get_backend_name()
+    if backend == "sqlite" and url.database not in (None, "", ":memory:"):
+        with open(f"{url.database}.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    elif backend == "postgresql":
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(url, poolclass=NullPool)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _ADVISORY_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_KEY})
+        engine.dispose()
+    else:  # another database: nbgrader's unique constraints still refuse duplicates
+        yield
+
+
 def _recorded(asg: Assignment, db_url: str) -> bool:
     """Is the assignment already in the gradebook with the same graded cells and points?"""
     from nbgrader.api import MissingEntry
@@ -54,13 +127,19 @@ def _recorded(asg: Assignment, db_url: str) -> bool:
 
 def ensure_assignment(course: Path, asg: Assignment, db_url: str) -> None:
     """Put the assignment's cells into the gradebook the way `nbgrader generate_assignment` does."""
-    if _recorded(asg, db_url):
-        return
+    with exclusive(db_url):
+        if not _recorded(asg, db_url):
+            _generate(course, asg, db_url)
+
+
+def _generate(course: Path, asg: Assignment, db_url: str) -> None:
     with tempfile.TemporaryDirectory(prefix="tpm-gradebook-") as scratch:
         shutil.copytree(Path(course) / "solutions" / asg.id, Path(scratch) / "source" / asg.id,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         command = [sys.executable, "-m", "nbgrader", "generate_assignment", asg.id, "--force",
                    f"--CourseDirectory.root={scratch}", f"--CourseDirectory.db_url={db_url}",
+                   # the course row nbgrader's Gradebook creates; PostgreSQL enforces the foreign key, SQLite does not
+                   "--CourseDirectory.course_id=default_course",
                    "--CourseDirectory.source_directory=source", "--CourseDirectory.release_directory=release"]
         done = subprocess.run(command, cwd=scratch, env=nbgrader_env(), capture_output=True, text=True)
         if done.returncode != 0:
@@ -94,7 +173,7 @@ def record(course: Path, asg: Assignment, db_url: str, result: Result, digest: s
     _atomic_write(target, nbformat.writes(result.autograded))
     scores = {q.id: q for q in result.questions}
     answered = {m["id"]: m["answered"] for m in result.manual}
-    with _open(db_url) as gb, warnings.catch_warnings():
+    with exclusive(db_url), _open(db_url) as gb, warnings.catch_warnings():
         # nbgrader's own ORM code warns on every new submission (stock `nbgrader autograde` prints the same).
         warnings.filterwarnings("ignore", message=".*not in session.*")
         gb.update_or_create_student(result.student)

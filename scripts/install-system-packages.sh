@@ -2,12 +2,14 @@
 # Installs the system programs the kit's real parts need, where they are missing:
 #   bwrap (Debian package bubblewrap): the sandbox `tpm-grade grade` runs learners' kernels in.
 #   chromium (Debian package chromium): the headless browser tests/test_browser.py drives with Playwright.
+#   postgres (Debian package postgresql): the server tests/test_grade_postgres.py grades into.
 # Uses apt-get as root, or `sudo -n` when that works without a password. Elsewhere it says what to
 # install and carries on: tests that need a missing program skip, except under CI=true, where they fail.
 set -u
 need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
