@@ -72,11 +72,50 @@ def time_stock_nbgrader(aid: str, subs: dict) -> float:
         return time.perf_counter() - started
 
 
+def time_sharded_postgres(aid: str, subs: dict, shards: int) -> tuple[float, int] | None:
+    """Grade in `shards` processes at once (as CI jobs would) into one PostgreSQL gradebook.
+
+    Returns (seconds, submissions recorded), or None where no PostgreSQL server is installed.
+    """
+    import subprocess
+
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer()
+    if server.bin is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="tpm-bench-shards-") as tmp:
+        course = _course(Path(tmp), aid, subs, "submitted")
+        try:
+            server.start()
+            url = server.create_database("bench")
+            env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+            started = time.perf_counter()
+            jobs = [subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(course / "submitted"),
+                                      "-a", aid, "--course", str(course), "--workers", "1", "--db-url", url,
+                                      "--shard", f"{i}/{shards}"], env=env, cwd=KIT_ROOT,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                    for i in range(1, shards + 1)]
+            failures = [job.communicate()[1] for job in jobs if job.wait() != 0]
+            seconds = time.perf_counter() - started
+            if failures:
+                raise RuntimeError(f"a shard failed: {failures[0].strip().splitlines()[-1:]}")
+            from nbgrader.api import Gradebook
+
+            with Gradebook(url) as gb:
+                recorded = len(gb.assignment_submissions(aid))
+            return seconds, recorded
+        finally:
+            server.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="07-slos")
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--shard-submissions", type=int, default=200,
+                        help="submissions for the sharded PostgreSQL run (0 skips it)")
     args = parser.parse_args(argv)
     subs = submissions(args.assignment, args.submissions)
     n = len(subs)
@@ -92,7 +131,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'stock nbgrader autograde':<34}{stock:>10.1f}{n / stock * 60:>18.1f}")
     print(f"{f'tpm-grade grade --workers {args.workers}':<34}{ours:>10.1f}{n / ours * 60:>18.1f}")
     print(f"\nthroughput ratio (tpm-grade / stock nbgrader): {stock / ours:.2f}x   (target: at least 2.5x)")
+    if args.shard_submissions:
+        _sharded(args.assignment, args.shard_submissions)
     return 0
+
+
+def _sharded(aid: str, count: int) -> None:
+    print(f"\nGrading {count} submissions of {aid} in 2 shards (two grader processes, one worker each) "
+          "into one PostgreSQL gradebook ...", end=" ", flush=True)
+    measured = time_sharded_postgres(aid, submissions(aid, count), shards=2)
+    if measured is None:
+        print("skipped: PostgreSQL is not installed (scripts/install-system-packages.sh installs it).")
+        return
+    seconds, recorded = measured
+    print(f"{seconds:.1f} s")
+    print(f"  {recorded} of {count} submissions recorded; {count / seconds * 60:.1f} submissions/min; "
+          f"{seconds / count:.2f} s per submission with both cores busy")
 
 
 if __name__ == "__main__":

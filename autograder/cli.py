@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder import grade, notebooks, release
+from autograder import ci, grade, notebooks, release
 from autograder.assignment import AssignmentError
 from autograder.gradebook import GradebookError
 from autograder.sandbox import SandboxUnavailable
@@ -53,6 +53,26 @@ def build_parser() -> argparse.ArgumentParser:
         workers=a.workers, timeout=a.timeout, force=a.force, unsafe_no_sandbox=a.unsafe_no_sandbox,
         db_url=a.db_url, shard=a.shard))
 
+    cij = sub.add_parser("ci", help="grade the exercise notebooks in a learner's repository (for CI on every push)",
+                         description="Finds NOTEBOOKs named after the course's assignments under PATH, grades them "
+                         "in the sandbox, writes JSON, JUnit XML and Markdown (also to $GITHUB_STEP_SUMMARY), and "
+                         "exits 1 below --min-score. Hidden tests run when --course has solutions/ID/.")
+    cij.add_argument("path", nargs="?", type=Path, default=Path("."), help="the repository (default: here)")
+    cij.add_argument("--course", type=Path, default=KIT_ROOT,
+                     help="course folder: the instructor's checkout for every test (default: this kit)")
+    cij.add_argument("--visible-only", action="store_true", help="run only the self-checks learners see")
+    cij.add_argument("--min-score", type=float, default=None, help="exit 1 below this percentage (0-100)")
+    cij.add_argument("--json", type=Path, default=None, dest="json_path", help="write the JSON report here")
+    cij.add_argument("--junit", type=Path, default=None, help="write JUnit XML here")
+    cij.add_argument("--markdown", type=Path, default=None, help="write the Markdown summary here")
+    cij.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run (default: 30)")
+    cij.add_argument("--unsafe-no-sandbox", action="store_true",
+                     help="no sandbox, for CI containers that cannot make namespaces (refused as root)")
+    cij.set_defaults(run=lambda a: ci.main(path=a.path, course=a.course, min_score=a.min_score,
+                                           json_path=a.json_path, junit_path=a.junit, markdown_path=a.markdown,
+                                           visible_only=a.visible_only, timeout=a.timeout,
+                                           unsafe_no_sandbox=a.unsafe_no_sandbox))
+
     strip = sub.add_parser("strip", help="remove outputs and editor metadata from notebooks before committing")
     strip.add_argument("paths", nargs="+", type=Path)
     strip.set_defaults(run=_strip)
@@ -63,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (release.ReleaseError, AssignmentError, SubmissionError, SandboxUnavailable, GradebookError,
+    except (release.ReleaseError, ci.CiError, AssignmentError, SubmissionError, SandboxUnavailable, GradebookError,
             FileNotFoundError, ValueError) as exc:
         print(f"tpm-grade {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,152 @@
+"""`tpm-grade ci` on a learner's repository made from exercises/, and the CI templates that call it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autograder import cli
+from autograder.assignment import load
+from tests.grading import ROOT, blank, require_sandbox, submission
+from tests.test_answer_keys import hidden_keys
+
+AID = "07-slos"
+WRONG = yaml.safe_load((ROOT / "tests" / "misconceptions" / f"{AID}.yaml").read_text())[0]
+
+
+@pytest.fixture(scope="module")
+def learner_repo(tmp_path_factory) -> Path:
+    """exercises/ copied as a learner would have it, with every answer in but one misconception."""
+    require_sandbox()
+    from autograder import notebooks
+
+    repo = tmp_path_factory.mktemp("learner-repo")
+    shutil.copytree(ROOT / "exercises" / AID, repo / "exercises" / AID)
+    notebooks.write(submission(AID, {WRONG["answer"]: WRONG["code"]}), repo / "exercises" / AID / f"{AID}.ipynb")
+    notebooks.write(blank(AID), repo / "exercises" / AID / ".ipynb_checkpoints" / f"{AID}.ipynb")  # ignored
+    notebooks.write(blank(AID), repo / "scratch" / "notes.ipynb")  # not an assignment: ignored
+    return repo
+
+
+def _auto_points() -> dict[str, float]:
+    return {q.id: q.points for q in load(ROOT, AID).questions if not q.manual}
+
+
+def test_every_test_with_the_course_checkout(learner_repo, tmp_path, monkeypatch, capsys):
+    summary = tmp_path / "step-summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    out = tmp_path / "out"
+    code = cli.main(["ci", str(learner_repo), "--course", str(ROOT), "--min-score", "50",
+                     "--json", str(out / "score.json"), "--junit", str(out / "junit.xml"),
+                     "--markdown", str(out / "summary.md")])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    report = json.loads((out / "score.json").read_text())
+    [entry] = report["assignments"]
+    points = _auto_points()
+    assert entry["tests"] == "hidden" and entry["status"] == "graded"
+    lost = {q["id"] for q in entry["questions"] if q["status"] != "passed"}
+    assert lost == {WRONG["question"]}
+    assert report["total"]["score"] == sum(points.values()) - points[WRONG["question"]]
+    assert report["total"]["max_score"] == sum(points.values()) and report["total"]["passed"]
+    assert f"{AID}: {report['total']['score']:g}/{sum(points.values()):g}; not passed: {WRONG['question']}" in printed
+
+    suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
+    assert suite.get("name") == AID
+    assert int(suite.get("tests")) == len(points) + 1 and suite.get("failures") == "1" and suite.get("skipped") == "1"
+    failed = [c for c in suite.iter("testcase") if c.find("failure") is not None]
+    assert len(failed) == 1 and failed[0].get("name").startswith(WRONG["question"])
+
+    markdown = (out / "summary.md").read_text()
+    assert f"| {WRONG['question']} | 0/" in markdown and "graded by hand" in markdown
+    assert summary.read_text() == "earlier step\n" + markdown, "appended to the job summary"
+    # nothing hidden leaks into what the learner's CI shows
+    everything = (out / "score.json").read_text() + (out / "junit.xml").read_text() + markdown
+    assert "check.equal" not in everything and "HIDDEN" not in everything
+    for key in hidden_keys(AID).values():
+        if isinstance(key, (int, float)) and abs(key) >= 100:
+            assert f"{key:g}" not in everything and str(key) not in everything
+
+
+def test_below_the_minimum_exits_1(learner_repo, tmp_path, capsys):
+    code = cli.main(["ci", str(learner_repo), "--course", str(ROOT), "--min-score", "99",
+                     "--json", str(tmp_path / "score.json")])
+    assert code == 1
+    assert "below --min-score 99" in capsys.readouterr().out
+    assert json.loads((tmp_path / "score.json").read_text())["total"]["passed"] is False
+
+
+def test_self_checks_only_from_released_exercises(learner_repo, tmp_path, capsys):
+    course = tmp_path / "released-only"
+    shutil.copytree(ROOT / "exercises" / AID, course / "exercises" / AID)
+    code = cli.main(["ci", str(learner_repo), "--course", str(course), "--json", str(tmp_path / "score.json")])
+    assert code == 0
+    [entry] = json.loads((tmp_path / "score.json").read_text())["assignments"]
+    assert entry["tests"] == "visible"
+    # the misconception has the right form, so the self-checks pass it: only hidden tests catch it
+    assert all(q["status"] == "passed" for q in entry["questions"]) and entry["score"] == sum(_auto_points().values())
+    assert not (course / "gradebook.db").exists() and sorted(p.name for p in course.iterdir()) == ["exercises"]
+
+
+def test_a_blank_repository_scores_zero_and_fails_the_gate(tmp_path, capsys):
+    require_sandbox()
+    from autograder import notebooks
+
+    notebooks.write(blank(AID), tmp_path / "repo" / f"{AID}.ipynb")
+    assert cli.main(["ci", str(tmp_path / "repo"), "--course", str(ROOT), "--min-score", "1",
+                     "--json", str(tmp_path / "score.json")]) == 1
+    assert json.loads((tmp_path / "score.json").read_text())["total"]["score"] == 0
+
+
+@pytest.mark.parametrize(("make", "argv", "phrase"), [
+    (lambda repo: None, [], "no exercise notebooks under"),
+    (lambda repo: None, ["--min-score", "150"], "--min-score is a percentage"),
+    (lambda repo: [shutil.copytree(ROOT / "exercises" / AID, repo / d / AID) for d in ("a", "b")], [],
+     f"2 notebooks are named {AID}.ipynb"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, make, argv, phrase):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    make(repo)
+    assert cli.main(["ci", str(repo), "--course", str(ROOT), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and phrase in err, err
+
+
+def _tpm_grade_commands(node) -> list[str]:
+    """Every `tpm-grade ...` command line inside a YAML document's strings."""
+    if isinstance(node, dict):
+        return [c for value in node.values() for c in _tpm_grade_commands(value)]
+    if isinstance(node, list):
+        return [c for value in node for c in _tpm_grade_commands(value)]
+    if isinstance(node, str):
+        text = " ".join(node.split())
+        commands = [("tpm-grade " + part).split(" && ")[0] for part in text.split("tpm-grade ")[1:]]
+        # a command inside `su -c "..."` ends with that string's closing quote
+        return [c[:-1] if c.count('"') % 2 and c.endswith('"') else c for c in commands]
+    return []
+
+
+TEMPLATES = sorted((ROOT / "templates" / "ci").glob("*.yml")) + sorted((ROOT / "deploy").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=[p.name for p in TEMPLATES])
+def test_templates_parse_and_call_tpm_grade_with_real_options(path):
+    document = yaml.safe_load(path.read_text())
+    commands = _tpm_grade_commands(document)
+    if path.name != "values.yaml":
+        assert commands, f"{path.name} never calls tpm-grade"
+    parser = cli.build_parser()
+    for command in commands:
+        # CI variables become a value that fits every option they fill (a shard index, a pass mark, a path)
+        command = re.sub(r"\$\{\{[^}]*\}\}|\$\(\([^)]*\)\)|\$[A-Z_]+", "1", command)
+        argv = shlex.split(command)[1:]
+        parser.parse_args(argv)  # raises SystemExit on an option that does not exist
