@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder import ci, grade, notebooks, release
+from autograder import ci, collect, export, feedback, grade, notebooks, release, roster
 from autograder.assignment import AssignmentError
 from autograder.gradebook import GradebookError
+from autograder.records import RecordsError
 from autograder.sandbox import SandboxUnavailable
 from autograder.submissions import SubmissionError
 
@@ -21,6 +22,64 @@ def _strip(args) -> int:
         notebooks.write(notebooks.strip(nb), path)
         print(f"stripped {path}")
     return 0
+
+
+def _add_instructor_commands(sub) -> None:
+    """roster, collect, feedback, export: the steps around grading (docs/instructor.md walks through them)."""
+    def course_and_db(p) -> None:
+        p.add_argument("--course", type=Path, default=KIT_ROOT, help="course root (default: this kit)")
+        p.add_argument("--db-url", default=None, help="gradebook URL (default: sqlite at COURSE/gradebook.db)")
+
+    ros = sub.add_parser("roster", help="import the class list into the gradebook, or list it")
+    ros_sub = ros.add_subparsers(dest="roster_command", required=True)
+    imp = ros_sub.add_parser("import", help="add or update students from a CSV file (nothing is removed)",
+                             description="Columns: a student id (id, Student ID, SIS User ID, ID number ...), "
+                             "first_name and last_name (or one name column such as Canvas's Student), and "
+                             "optionally email and an LMS user id (Canvas's ID). The whole file is checked "
+                             "before anything is written.")
+    imp.add_argument("path", type=Path, metavar="ROSTER.csv")
+    imp.add_argument("--id-column", default=None, help="the column that holds the student id (default: found "
+                     "from the header)")
+    course_and_db(imp)
+    imp.set_defaults(run=lambda a: roster.import_roster(path=a.path, course=a.course, db_url=a.db_url,
+                                                        id_column=a.id_column))
+    lst = ros_sub.add_parser("list", help="print the students in the gradebook")
+    course_and_db(lst)
+    lst.set_defaults(run=lambda a: roster.list_roster(course=a.course, db_url=a.db_url))
+
+    col = sub.add_parser("collect", help="put the notebooks of an LMS download into submitted/STUDENT/ID/",
+                         description="SOURCE is a Canvas or Moodle 'download all submissions' zip (or its "
+                         "unpacked folder), or a zip/folder of STUDENTID.ipynb files. With nbgrader's exchange "
+                         "(a shared machine or JupyterHub) run stock `nbgrader collect ID` instead.")
+    col.add_argument("source", type=Path, metavar="SOURCE")
+    col.add_argument("--assignment", "-a", required=True, help="assignment id, such as 07-slos")
+    col.add_argument("--force", action="store_true",
+                     help="replace notebooks already in submitted/ that differ (old ones go to replaced-submissions/)")
+    col.add_argument("--roster-check", action="store_true",
+                     help="refuse the download if a student in it is not on the roster")
+    course_and_db(col)
+    col.set_defaults(run=lambda a: collect.main(source=a.source, assignment=a.assignment, course=a.course,
+                                                db_url=a.db_url, force=a.force, roster_check=a.roster_check))
+
+    fb = sub.add_parser("feedback", help="one HTML feedback page per student: feedback/STUDENT/ID/ID.html",
+                        description="Scores (hand grades included), the checks' messages and the comments "
+                        "written in formgrader; never hidden tests, solutions or rubrics.")
+    fb.add_argument("students", nargs="*", metavar="STUDENT", help="student ids (default: every graded one)")
+    fb.add_argument("--assignment", "-a", required=True, help="assignment id, such as 07-slos")
+    fb.add_argument("--dest", type=Path, default=None, help="where to write (default: COURSE/feedback)")
+    course_and_db(fb)
+    fb.set_defaults(run=lambda a: feedback.main(assignment=a.assignment, course=a.course, students=a.students,
+                                                dest=a.dest, db_url=a.db_url))
+
+    ex = sub.add_parser("export", help="write the grades as a CSV file for a spreadsheet, Canvas or Moodle")
+    ex.add_argument("--assignment", "-a", action="append", required=True, dest="assignments",
+                    help="assignment id; repeat for several")
+    ex.add_argument("--format", choices=export.FORMATS, default="csv", dest="fmt",
+                    help="csv (one row per student and assignment), canvas or moodle (their grade import layouts)")
+    ex.add_argument("--output", "-o", type=Path, required=True, help="the file to write")
+    course_and_db(ex)
+    ex.set_defaults(run=lambda a: export.main(assignments=a.assignments, fmt=a.fmt, output=a.output,
+                                              course=a.course, db_url=a.db_url))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     strip = sub.add_parser("strip", help="remove outputs and editor metadata from notebooks before committing")
     strip.add_argument("paths", nargs="+", type=Path)
     strip.set_defaults(run=_strip)
+    _add_instructor_commands(sub)
     return parser
 
 
@@ -84,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (release.ReleaseError, ci.CiError, AssignmentError, SubmissionError, SandboxUnavailable, GradebookError,
+            roster.RosterError, collect.CollectError, feedback.FeedbackError, export.ExportError, RecordsError,
             FileNotFoundError, ValueError) as exc:
         print(f"tpm-grade {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,109 @@
+"""The course's records as the instructor commands read them: nbgrader's gradebook and its students.
+
+`tpm-grade grade` writes the gradebook (autograder/gradebook.py); the roster, collect, feedback
+and export commands read it, and only `roster import` adds to it. Opening it for reading never
+creates it: a command with nothing to read says so instead of leaving an empty gradebook.db behind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import gradebook
+from autograder.release import nbgrader_env
+
+
+class RecordsError(ValueError):
+    """The gradebook cannot be read as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Student:
+    """A student row of the gradebook, as plain values (usable after the gradebook is closed)."""
+
+    id: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    lms_user_id: str = ""
+
+    @property
+    def on_roster(self) -> bool:
+        """Imported from a roster (grading alone records only the id)."""
+        return bool(self.first_name or self.last_name or self.email or self.lms_user_id)
+
+
+def url_for(course: Path, db_url: str | None) -> str:
+    return db_url or gradebook.default_url(course)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a sqlite URL (None for a database server, which knows whether the database exists)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise RecordsError(f"--db-url {url!r} is not a database URL (sqlite:///PATH or "
+                           "postgresql://USER@HOST:PORT/DB).") from None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def exists(url: str) -> bool:
+    path = sqlite_file(url)
+    return path is None or path.is_file()
+
+
+@contextmanager
+def open_gradebook(url: str, *, create: bool = False) -> Iterator:
+    """nbgrader's Gradebook at `url`; unless `create`, a missing sqlite gradebook is an error."""
+    if not create and not exists(url):
+        raise RecordsError(f"there is no gradebook at {sqlite_file(url)} yet: import a roster "
+                           "(tpm-grade roster import) or grade submissions (tpm-grade grade) first.")
+    gradebook.check_reachable(url)   # a database server that cannot be reached: one line, not a traceback
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SQLAlchemyError
+
+    os.environ["PATH"] = nbgrader_env()["PATH"]   # nbgrader runs `alembic` when it creates a gradebook
+    try:
+        gb = Gradebook(url)
+    except SQLAlchemyError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RecordsError(f"cannot open the gradebook at {url}: {first}") from None
+    try:
+        yield gb
+    finally:
+        gb.close()
+
+
+def students(gb) -> list[Student]:
+    """Every student in the gradebook, sorted by id."""
+    return sorted((Student(s.id, s.first_name or "", s.last_name or "", s.email or "", s.lms_user_id or "")
+                   for s in gb.students), key=lambda s: s.id)
+
+
+def read_students(url: str) -> list[Student]:
+    """The gradebook's students, or none when there is no gradebook yet."""
+    if not exists(url):
+        return []
+    with open_gradebook(url) as gb:
+        return students(gb)
+
+
+def graded_assignment(gb, aid: str):
+    """The gradebook's record of assignment `aid`, or an error naming the assignments it knows."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        return gb.find_assignment(aid)
+    except MissingEntry:
+        known = ", ".join(sorted(a.name for a in gb.assignments)) or "none yet"
+        raise RecordsError(f"the gradebook has no assignment '{aid}' (it has: {known}); "
+                           f"grade it first with tpm-grade grade SUBMISSIONS -a {aid}.") from None
