@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -324,6 +325,22 @@ def _refused(url: str) -> bool:
     except requests.ConnectionError:
         return True
     return False
+
+
+def test_a_proxy_setting_never_captures_calls_to_the_local_api(monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there: a proxied call would fail
+    monkeypatch.setenv("NO_PROXY", "intranet.example")
+    monkeypatch.delenv("no_proxy", raising=False)
+    with api.start(quiet=True) as server:
+        assert requests.get(server.url + "/health", timeout=5).json() == {"status": "ok"}
+    assert os.environ["NO_PROXY"] == "intranet.example,127.0.0.1,localhost"
+
+
+def test_record_says_when_each_response_left(fresh):
+    fresh.faults.slow("/v1/customers", seconds=0.5)
+    requests.get(fresh.url + "/v1/customers", headers=auth())
+    [row] = fresh.requests(path="/v1/customers")
+    assert row["answered"] - row["sent"] >= 0.5
 
 
 def test_stop_frees_the_port_and_bad_ports_are_refused():

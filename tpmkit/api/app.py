@@ -151,7 +151,7 @@ def _add_traffic_middleware(app: FastAPI) -> None:
         log.add(sent=sent, method=method, path=path, query=str(request.url.query), key=key,
                 status=response.status_code, retry_after=int(retry_after) if retry_after else None,
                 idempotency_key=request.headers.get("idempotency-key"),
-                replayed=response.headers.get("idempotent-replayed") == "true")
+                replayed=response.headers.get("idempotent-replayed") == "true", answered=log.now())
         return response
 
 

@@ -7,6 +7,7 @@ clash), in a daemon thread of the kernel. `stop()` shuts it down cleanly; so doe
 from __future__ import annotations
 
 import atexit
+import os
 import socket
 import threading
 import time
@@ -77,6 +78,16 @@ class Server:
         return f"Tillpoint API {state} at {self.url} (docs: {self.docs_url}; key: {self.key})"
 
 
+def _bypass_proxies_for_loopback() -> None:
+    """A learner behind a corporate proxy (HTTP_PROXY set) would send calls to 127.0.0.1 through it."""
+    if not any(os.environ.get(name) for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
+                                                  "ALL_PROXY", "all_proxy")):
+        return
+    for name in ("NO_PROXY", "no_proxy"):
+        hosts = [h for h in os.environ.get(name, "").split(",") if h.strip()]
+        os.environ[name] = ",".join(hosts + [h for h in ("127.0.0.1", "localhost") if h not in hosts])
+
+
 def start(*, bugs: frozenset[str] | set[str] = frozenset(), port: int = 0, quiet: bool = False) -> Server:
     """Start a fresh Tillpoint API on 127.0.0.1 and wait until it answers. Returns the running server."""
     if not isinstance(port, int) or isinstance(port, bool) or not (port == 0 or 1024 <= port <= 65535):
@@ -88,6 +99,7 @@ def start(*, bugs: frozenset[str] | set[str] = frozenset(), port: int = 0, quiet
     except OSError as exc:
         sock.close()
         raise KitError(f"Port {port} on 127.0.0.1 is taken ({exc.strerror}); use port=0 to pick a free one.") from None
+    _bypass_proxies_for_loopback()
     server = Server(create_app(bugs=bugs), sock)
     server._thread.start()
     deadline = time.monotonic() + 15
