@@ -58,3 +58,21 @@ def test_exercise_intro_states_the_same_points(module):
     auto, hand = exercise_points(module)
     intro = notebooks.read(ROOT / "solutions" / module / f"{module}.ipynb").cells[0].source
     assert f"{auto:g} autograded points and {hand:g} hand-graded points" in intro
+
+
+# The curriculum brief's checklist: each literacy item and the module that teaches it.
+LITERACY = {"L1": "01-products-and-stacks", "L2": "01-products-and-stacks", "L3": "02-pull-requests",
+            "L4": "03-deployments", "L5": "03-deployments", "L6": "04-sql", "L7": "05-metrics", "L8": "06-apis",
+            "L9": "07-slos", "L10": "08-disaster-recovery", "L11": "09-architecture-and-nfrs",
+            "L12": "10-requirements", "L13": "11-prioritisation-and-delivery", "L14": "12-capstone"}
+
+
+@pytest.mark.parametrize("item", LITERACY)
+def test_every_literacy_item_maps_to_a_graded_exercise(item):
+    module = LITERACY[item]
+    row = table_rows().get(module)
+    assert row is not None, f"{item} is taught by {module}, which has no row in the README's module table"
+    listed = re.findall(r"\bL\d+\b", row[1].split(":", 1)[0])
+    assert item in listed, f"the {module} row does not list {item}"
+    auto, _ = exercise_points(module)
+    assert auto > 0 and f"exercises/{module}/{module}.ipynb" in row[3], f"{item} has no autograded exercise"
