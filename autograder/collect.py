@@ -24,10 +24,8 @@ submitted/ instead; this command is for LMS downloads.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
-import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
@@ -36,6 +34,7 @@ from pathlib import Path, PurePosixPath
 
 from autograder import assignment as assignment_mod
 from autograder import records
+from autograder.files import atomic_write
 from autograder.submissions import STUDENT_ID, ZIP_MAX_BYTES, ZIP_MAX_FILES
 
 
@@ -232,14 +231,6 @@ def plan(source: Path, aid: str, students: list[records.Student], *, roster_chec
     return [_choose(student, files, aid) for student, files in sorted(by_student.items())]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
-
-
 def main(*, source: Path, assignment: str, course: Path, db_url: str | None = None, force: bool = False,
          roster_check: bool = False, stream=None, err=None) -> int:
     stream, err = stream or sys.stdout, err or sys.stderr
@@ -268,13 +259,13 @@ def main(*, source: Path, assignment: str, course: Path, db_url: str | None = No
             continue
         if target.is_file():
             kept = course / "replaced-submissions" / pick.student / asg.id / f"{target.stem}-{stamp}{target.suffix}"
-            _atomic_write(kept, target.read_bytes())
+            atomic_write(kept, target.read_bytes())
             counts["replaced"] += 1
             status = f"replaced (the old one is in {kept.relative_to(course)})"
         else:
             counts["new"] += 1
             status = "collected"
-        _atomic_write(target, pick.found.data)
+        atomic_write(target, pick.found.data)
         print(f"{pick.student}: {status} from {pick.found.where}{late}", file=stream)
     roster = _Roster(students)
     if roster.exists:

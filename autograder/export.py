@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import records
+from autograder.files import atomic_write
 
 FORMATS = ("csv", "canvas", "moodle")
 
@@ -91,14 +90,6 @@ def table(fmt: str, ids: list[str], everyone: list[records.Student], maxima: dic
     raise ExportError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}.")
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def main(*, assignments: list[str], fmt: str, output: Path, course: Path, db_url: str | None = None,
          stream=None, err=None) -> int:
     stream, err = stream or sys.stdout, err or sys.stderr
@@ -117,7 +108,7 @@ def main(*, assignments: list[str], fmt: str, output: Path, course: Path, db_url
     rows = table(fmt, ids, everyone, maxima, cells)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
-    _atomic_write(output, buffer.getvalue())
+    atomic_write(output, buffer.getvalue())
     for aid in ids:
         absent = [s.id for s in everyone if (s.id, aid) not in cells]
         pending = [s.id for s in everyone if cells.get((s.id, aid), Cell(None)).pending]

@@ -15,14 +15,13 @@ beside the page, so stock `nbgrader release_feedback ID` can hand the pages back
 from __future__ import annotations
 
 import html
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import assignment as assignment_mod
 from autograder import gradebook, notebooks, records
+from autograder.files import atomic_write
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")   # written by `nbgrader submit`, kept by `collect`
@@ -218,14 +217,6 @@ def render(page: Page) -> str:
     return "\n".join(parts)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def main(*, assignment: str, course: Path, students: list[str] | None = None, dest: Path | None = None,
          db_url: str | None = None, stream=None) -> int:
     stream = stream or sys.stdout
@@ -246,12 +237,12 @@ def main(*, assignment: str, course: Path, students: list[str] | None = None, de
         pages = [build_page(gb, course, asg, student, prompt_text) for student in wanted]
     for page in pages:
         path = dest / page.student / asg.id / f"{Path(asg.notebook).stem}.html"
-        _atomic_write(path, render(page))
+        atomic_write(path, render(page))
         # `nbgrader release_feedback` (the exchange) needs the submission's time stamp and secret beside the page.
         for name in EXCHANGE_FILES:
             kept = course / "submitted" / page.student / asg.id / name
             if kept.is_file():
-                _atomic_write(path.parent / name, kept.read_text(encoding="utf-8"))
+                atomic_write(path.parent / name, kept.read_text(encoding="utf-8"))
         shown = path.relative_to(course) if path.is_relative_to(course) else path
         print(f"{page.student}: {_number(page.score)}/{_number(page.max_score)} -> {shown}", file=stream)
     return 0

@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.assignment import Assignment
+from autograder.files import atomic_write
 from autograder.release import nbgrader_env
 from autograder.runner import Result
 
@@ -147,14 +148,6 @@ def _generate(course: Path, asg: Assignment, db_url: str) -> None:
             raise GradebookError(f"could not record {asg.id} in the gradebook: {last}")
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def result_path(course: Path, aid: str, student: str) -> Path:
     return Path(course) / "tpm-grade-results" / aid / f"{student}.json"
 
@@ -170,7 +163,7 @@ def record(course: Path, asg: Assignment, db_url: str, result: Result, digest: s
     """Write one graded submission: autograded notebook, gradebook rows, then the result file."""
     notebook_id = Path(asg.notebook).stem
     target = Path(course) / "autograded" / result.student / asg.id / asg.notebook
-    _atomic_write(target, nbformat.writes(result.autograded))
+    atomic_write(target, nbformat.writes(result.autograded))
     scores = {q.id: q for q in result.questions}
     answered = {m["id"]: m["answered"] for m in result.manual}
     with exclusive(db_url), _open(db_url) as gb, warnings.catch_warnings():
@@ -190,4 +183,4 @@ def record(course: Path, asg: Assignment, db_url: str, result: Result, digest: s
             grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
         gb.db.commit()
     record_json = {**result.as_dict(), "submission_sha256": digest}
-    _atomic_write(result_path(course, asg.id, result.student), json.dumps(record_json, indent=1) + "\n")
+    atomic_write(result_path(course, asg.id, result.student), json.dumps(record_json, indent=1) + "\n")

@@ -29,6 +29,7 @@ import pandas as pd
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 
+from tpmkit.dates import timestamp
 from tpmkit.errors import KitError
 
 __all__ = [
@@ -44,16 +45,6 @@ DAY, WEEK, MONTH, SIX_MONTHS = 24.0, 7 * 24.0, 30 * 24.0, 182 * 24.0  # hours; a
 # --- the metrics ----------------------------------------------------------------------------------
 
 
-def _timestamp(value, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = None
-    if stamp is None or stamp is pd.NaT:
-        raise KitError(f"{name} must be a date such as '2026-06-29', not {value!r}.")
-    return stamp
-
-
 def select(deploys: pd.DataFrame, *, start, end, service: str | None = None) -> pd.DataFrame:
     """The deployments of `service` (every service if None) with start <= deploy_time < end."""
     if not isinstance(deploys, pd.DataFrame):
@@ -62,7 +53,7 @@ def select(deploys: pd.DataFrame, *, start, end, service: str | None = None) -> 
     if missing:
         raise KitError(f"The deployments table has no column {', '.join(missing)}: "
                        "pass the table from tpmkit.data.deployments().")
-    start, end = _timestamp(start, "start"), _timestamp(end, "end")
+    start, end = timestamp(start, "start", "2026-06-29"), timestamp(end, "end", "2026-06-29")
     if end <= start:
         raise KitError(f"The period ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d}): swap start and end.")
     rows = deploys[(deploys["deploy_time"] >= start) & (deploys["deploy_time"] < end)]
@@ -84,7 +75,7 @@ def _hours(delta: pd.Series) -> pd.Series:
 def deployments_per_week(deploys: pd.DataFrame, *, start, end, service: str | None = None) -> float:
     """Production deployments (all of them: failed ones and hotfixes too) per 7 days of the period."""
     rows = select(deploys, start=start, end=end, service=service)
-    weeks = (_timestamp(end, "end") - _timestamp(start, "start")) / pd.Timedelta(days=7)
+    weeks = (timestamp(end, "end", "2026-06-29") - timestamp(start, "start", "2026-06-29")) / pd.Timedelta(days=7)
     return len(rows) / weeks
 
 
@@ -133,7 +124,7 @@ def summary(deploys: pd.DataFrame, *, start, end, service: str | None = None) ->
 def monthly(deploys: pd.DataFrame, *, start, end, service: str | None = None) -> pd.DataFrame:
     """The metrics month by month within [start, end). A month cut short by the period counts only its days in it."""
     rows = select(deploys, start=start, end=end, service=service)
-    start, end = _timestamp(start, "start"), _timestamp(end, "end")
+    start, end = timestamp(start, "start", "2026-06-29"), timestamp(end, "end", "2026-06-29")
     out = []
     for month, group in rows.groupby(rows["deploy_time"].dt.to_period("M")):
         first, after = month.to_timestamp(), (month + 1).to_timestamp()

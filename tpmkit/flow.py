@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 
+from tpmkit.dates import timestamp
 from tpmkit.errors import KitError
 
 __all__ = ["cfd_chart", "cumulative_flow", "cycle_time_chart", "cycle_times", "daily_wip", "done_in",
@@ -35,18 +36,8 @@ REQUIRED_COLUMNS = ("ticket_id", "created_at", "started_at", "done_at")
 DAY = pd.Timedelta(days=1)
 
 
-def _timestamp(value, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = None
-    if stamp is None or stamp is pd.NaT:
-        raise KitError(f"{name} must be a date such as '2026-11-02', not {value!r}.")
-    return stamp
-
-
 def _window(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start, end = _timestamp(start, "start"), _timestamp(end, "end")
+    start, end = timestamp(start, "start"), timestamp(end, "end")
     if end <= start:
         raise KitError(f"The window ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d}): swap start and end.")
     return start, end
@@ -127,7 +118,7 @@ def weekly_throughput(tickets, start, end) -> pd.Series:
 
 def wip_at(tickets, moment) -> int:
     """Work in progress at `moment`: tickets started at or before it and not done by then."""
-    table, moment = _tickets(tickets), _timestamp(moment, "moment")
+    table, moment = _tickets(tickets), timestamp(moment, "moment")
     started = table["started_at"] <= moment
     done = table["done_at"] <= moment
     return int((started & ~done).sum())
