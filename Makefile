@@ -29,8 +29,9 @@ lab: $(STAMP)
 	$(RUN) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. \
 		--LabApp.default_url=/lab/tree/course/00-start-here.ipynb $(ROOT_OK) $(LAB_ARGS)
 
+# Two or more workers (pytest-xdist): the suite grades every exercise twice, and kernels are single-threaded.
 test: $(STAMP) system-packages
-	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(RUN) $(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 # Speed as ratios against stock nbgrader measured in the same run; never asserted in tests.
 bench: $(STAMP) system-packages

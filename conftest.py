@@ -9,8 +9,29 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 _SCRATCH = tempfile.mkdtemp(prefix="tpmkit-progress-")
 os.environ["TPMKIT_PROGRESS"] = os.path.join(_SCRATCH, "progress.sqlite")
+
+
+# Files whose tests grade whole exercises: split per exercise so that every worker grades some.
+_PER_EXERCISE = {"test_exercises.py", "test_grade.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """For `pytest -n N --dist loadgroup` (make test): one worker runs a file's tests in order (a notebook's
+    cells share one kernel; a module's fixtures are built once), except the exercise-grading files, whose
+    tests go to a worker per exercise."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        group = str(item.path)
+        if item.path.name in _PER_EXERCISE and "aid" in params:
+            group = f"{item.path.name}::{params['aid']}"
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_unconfigure(config):
