@@ -32,6 +32,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from tpmkit.check import reports_progress
 from tpmkit.errors import CheckFailed, KitError
 
 __all__ = ["Report", "catches", "lint", "parse", "run", "self_check", "steps"]
@@ -852,30 +853,24 @@ def catches(feature_text, bug: str = "refund_over_amount") -> dict:
     return result
 
 
+@reports_progress("acceptance")
 def self_check(feature_text, name: str) -> None:
     """Visible self-check: the text is well-formed Gherkin and every step is one the kit knows.
 
     It does not run the scenarios: run them yourself with acceptance.run(...). Hidden tests run them
     against a correct build and a buggy one when the exercise is graded.
     """
-    from tpmkit import progress
-
+    if feature_text is None or feature_text is Ellipsis:
+        raise CheckFailed(f"{name} is not set yet: assign your scenarios (a str) to {name} and run the cell.")
     try:
-        if feature_text is None or feature_text is Ellipsis:
-            raise CheckFailed(f"{name} is not set yet: assign your scenarios (a str) to {name} and run the cell.")
-        try:
-            scenarios = parse(feature_text)
-        except KitError as exc:
-            raise CheckFailed(f"{name}: {exc}") from None
-        undefined = _undefined(scenarios)
-        if undefined:
-            first = undefined[0]
-            raise CheckFailed(f"{name}, line {first['line']}: '{_short(first['step'])}' is not a step the kit "
-                              f"knows; nearest: {first['nearest']}.")
-    except CheckFailed:
-        progress.record_self_check(name, False, "acceptance")
-        raise
-    progress.record_self_check(name, True, "acceptance")
+        scenarios = parse(feature_text)
+    except KitError as exc:
+        raise CheckFailed(f"{name}: {exc}") from None
+    undefined = _undefined(scenarios)
+    if undefined:
+        first = undefined[0]
+        raise CheckFailed(f"{name}, line {first['line']}: '{_short(first['step'])}' is not a step the kit "
+                          f"knows; nearest: {first['nearest']}.")
     count = sum(len(s.steps) for s in scenarios)
     print(f"✓ {name} is well-formed: {len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''}, {count} steps, "
           "every step known. Hidden tests run it against a correct build and a buggy one when graded.")

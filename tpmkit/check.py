@@ -24,22 +24,26 @@ def _unset(value, name: str) -> None:
         raise CheckFailed(f"{name} is not set yet: assign your answer to {name} and run the cell.")
 
 
-def _self_check(func):
-    """Mark a visible self-check: its pass or fail goes to the learner's progress (tpmkit.progress)."""
+def reports_progress(kind: str | None = None):
+    """Mark a visible self-check `f(value, name, ...)`: its pass or fail goes to the learner's progress
+    (tpmkit.progress), filed under `kind` (default: the function's name). Modules' own self-checks use it too."""
 
-    @functools.wraps(func)
-    def run(value, name, *args, **kwargs):
-        from tpmkit import progress  # imported late: the store is optional for the checks themselves
+    def mark(func):
+        @functools.wraps(func)
+        def run(value, name, *args, **kwargs):
+            from tpmkit import progress  # imported late: the store is optional for the checks themselves
 
-        try:
-            result = func(value, name, *args, **kwargs)
-        except CheckFailed:
-            progress.record_self_check(name, False, func.__name__)
-            raise
-        progress.record_self_check(name, True, func.__name__)
-        return result
+            try:
+                result = func(value, name, *args, **kwargs)
+            except CheckFailed:
+                progress.record_self_check(name, False, kind or func.__name__)
+                raise
+            progress.record_self_check(name, True, kind or func.__name__)
+            return result
 
-    return run
+        return run
+
+    return mark
 
 
 def plain_number(value, name: str) -> int | float:
@@ -100,7 +104,7 @@ def _plain(value, where: str, depth: int):
     return plain_number(value, where)
 
 
-@_self_check
+@reports_progress()
 def number(value, name: str, *, whole: bool = False, low: float | None = None,
            high: float | None = None, unit: str = "") -> None:
     """Visible self-check: `value` is a plain number of the right kind and scale."""
@@ -115,7 +119,7 @@ def number(value, name: str, *, whole: bool = False, low: float | None = None,
     print(f"✓ {name} = {got}{units} has the right form. Hidden tests check the value when graded.")
 
 
-@_self_check
+@reports_progress()
 def text_format(value, name: str, pattern: str, example: str) -> None:
     """Visible self-check: `value` is a str in the format the question asks for."""
     got = plain_text(value, name)
@@ -124,7 +128,7 @@ def text_format(value, name: str, pattern: str, example: str) -> None:
     print(f"✓ {name} = '{got}' has the right form. Hidden tests check the value when graded.")
 
 
-@_self_check
+@reports_progress()
 def choices(value, name: str, allowed: list[str], *, count: int | None = None) -> None:
     """Visible self-check: `value` is a list of distinct texts, each one of `allowed`."""
     _unset(value, name)
@@ -141,7 +145,7 @@ def choices(value, name: str, allowed: list[str], *, count: int | None = None) -
     print(f"✓ {name} lists {len(got)} of the choices. Hidden tests check which, when graded.")
 
 
-@_self_check
+@reports_progress()
 def mapping(value, name: str, keys: list[str], allowed: list) -> None:
     """Visible self-check: `value` is a dict with exactly `keys`, each mapped to one of `allowed`."""
     _unset(value, name)

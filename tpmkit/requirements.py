@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
+from tpmkit.check import reports_progress
 from tpmkit.errors import CheckFailed, KitError
 from tpmkit.quality import CHARACTERISTICS, RENAMED_IN_2023
 
@@ -312,24 +313,18 @@ def measurable(requirement) -> Measurability:
     return Measurability(requirement, metric, threshold, window, vague, notes)
 
 
+@reports_progress("requirements")
 def self_check(requirement, name: str) -> None:
     """Visible self-check: the requirement names a metric, a threshold and a window (form, not the right values)."""
-    from tpmkit import progress
-
+    if requirement is None or requirement is Ellipsis:
+        raise CheckFailed(f"{name} is not set yet: write your requirement as text in {name} and run the cell.")
     try:
-        if requirement is None or requirement is Ellipsis:
-            raise CheckFailed(f"{name} is not set yet: write your requirement as text in {name} and run the cell.")
-        try:
-            found = measurable(requirement)
-        except KitError as exc:
-            raise CheckFailed(f"{name}: {exc}") from None
-        if found.missing:
-            raise CheckFailed(f"{name} is not measurable yet: it has no {' and no '.join(found.missing)} "
-                              f"({found._ADVICE[found.missing[0]]}).")
-    except CheckFailed:
-        progress.record_self_check(name, False, "requirements")
-        raise
-    progress.record_self_check(name, True, "requirements")
+        found = measurable(requirement)
+    except KitError as exc:
+        raise CheckFailed(f"{name}: {exc}") from None
+    if found.missing:
+        raise CheckFailed(f"{name} is not measurable yet: it has no {' and no '.join(found.missing)} "
+                          f"({found._ADVICE[found.missing[0]]}).")
     print(f"✓ {name} names a metric ({found.metric}), a threshold ({found.threshold}) and a window "
           f"({found.window}). Hidden tests check them against the interview notes when graded.")
 

@@ -45,7 +45,7 @@ from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch
 
-from tpmkit.check import _self_check, plain_text
+from tpmkit.check import plain_text, reports_progress
 from tpmkit.data.product import DEFAULT_SEED, SIZES, TABLES, _generate
 from tpmkit.errors import CheckFailed, KitError
 
@@ -362,7 +362,7 @@ def _result(query, name: str, time_limit: float) -> tuple[list[str], list[list]]
     raise CheckFailed(messages.get(problem, f"{name} could not be checked ({problem})."))
 
 
-@_self_check  # its pass or fail goes to the learner's progress, like tpmkit.check's self-checks
+@reports_progress()  # its pass or fail goes to the learner's progress, like tpmkit.check's self-checks
 def self_check(query, name: str, *, time_limit: float = TIME_LIMIT) -> None:
     """Visible self-check: the answer runs as one SELECT. Prints its shape (columns, rows), never its values."""
     columns, rows = _result(query, name, time_limit)
