@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder import ci, collect, export, feedback, grade, notebooks, release, roster
+from autograder import ci, collect, export, feedback, grade, gradebook, notebooks, release, roster
 from autograder.assignment import AssignmentError
 from autograder.gradebook import GradebookError
 from autograder.records import RecordsError
@@ -28,7 +28,8 @@ def _add_instructor_commands(sub) -> None:
     """roster, collect, feedback, export: the steps around grading (docs/instructor.md walks through them)."""
     def course_and_db(p) -> None:
         p.add_argument("--course", type=Path, default=KIT_ROOT, help="course root (default: this kit)")
-        p.add_argument("--db-url", default=None, help="gradebook URL (default: sqlite at COURSE/gradebook.db)")
+        p.add_argument("--db-url", default=None, help="gradebook URL without a password (default: $TPM_GRADE_DB_URL, "
+                       "else sqlite at COURSE/gradebook.db)")
 
     ros = sub.add_parser("roster", help="import the class list into the gradebook, or list it")
     ros_sub = ros.add_subparsers(dest="roster_command", required=True)
@@ -101,8 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--json", type=Path, default=None, dest="json_path", help="write the score report here")
     gr.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: CPU cores)")
     gr.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run (default: 30)")
+    gr.add_argument("--budget", type=float, default=600.0,
+                    help="seconds one submission may take in all; past it, its remaining questions are "
+                         "'timeout' and it is still reported (default: 600)")
     gr.add_argument("--force", action="store_true", help="grade again submissions already graded")
-    gr.add_argument("--db-url", default=None, help="gradebook URL (default: sqlite at COURSE/gradebook.db)")
+    gr.add_argument("--db-url", default=None, help="gradebook URL without a password (default: $TPM_GRADE_DB_URL, "
+                   "else sqlite at COURSE/gradebook.db)")
     gr.add_argument("--shard", default=None, metavar="I/N",
                     help="grade only shard I of N (a fixed share by student id), e.g. 1/2 and 2/2 on two machines")
     gr.add_argument("--unsafe-no-sandbox", action="store_true",
@@ -110,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     gr.set_defaults(run=lambda a: grade.main(
         submissions=a.submissions, assignment=a.assignment, course=a.course, json_path=a.json_path,
         workers=a.workers, timeout=a.timeout, force=a.force, unsafe_no_sandbox=a.unsafe_no_sandbox,
-        db_url=a.db_url, shard=a.shard))
+        db_url=a.db_url, shard=a.shard, budget=a.budget))
 
     cij = sub.add_parser("ci", help="grade the exercise notebooks in a learner's repository (for CI on every push)",
                          description="Finds NOTEBOOKs named after the course's assignments under PATH, grades them "
@@ -142,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        gradebook.refuse_password_in_argv(getattr(args, "db_url", None))
         return args.run(args)
     except (release.ReleaseError, ci.CiError, AssignmentError, SubmissionError, SandboxUnavailable, GradebookError,
             roster.RosterError, collect.CollectError, feedback.FeedbackError, export.ExportError, RecordsError,

@@ -13,10 +13,16 @@ That is where `tpm-grade grade submitted/ -a ID` and nbgrader's formgrader look.
 
 LMS ids become student ids through the roster (Canvas: the LMS user id column, else a unique name
 match; Moodle: a unique name match); without a match the Canvas user id, or `participant-ID` for
-Moodle, is the student id. Everything is checked before anything is
-written: a file name no layout explains, two submissions for one student, or (with --roster-check)
-a student who is not on the roster stops the command and nothing is written. A notebook already in
-submitted/ is replaced only with --force, and the old one is kept in replaced-submissions/.
+Moodle, is the student id. Everything is checked before anything is written: a file name no layout
+explains, or (with --roster-check) a student who is not on the roster, stops the command and nothing
+is written. A notebook already in submitted/ is replaced only with --force, and the old one is kept
+in replaced-submissions/.
+
+File names are hostile input: the learner chose FILENAME, which may hold anything, so names are read
+from the left, where the LMS writes its own part. Two claimants on one student (two LMS ids, or two
+names on one LMS id, which an LMS never writes) are a conflict: that student is not collected, each
+conflict is one line on stderr, the rest is collected and the command exits 1. A symbolic link, an
+unsafe zip path or a name twice in the zip makes its student not collected, with the reason.
 
 With nbgrader's exchange (a shared machine or JupyterHub), stock `nbgrader collect ID` fills
 submitted/ instead; this command is for LMS downloads.
@@ -24,34 +30,48 @@ submitted/ instead; this command is for LMS downloads.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from autograder import assignment as assignment_mod
 from autograder import records
 from autograder.files import atomic_write
-from autograder.submissions import STUDENT_ID, ZIP_MAX_BYTES, ZIP_MAX_FILES
+from autograder.submissions import (
+    MEMBER_ERRORS,
+    STUDENT_ID,
+    SYMLINK,
+    ZIP_MAX_BYTES,
+    ZIP_MAX_FILES,
+    SubmissionError,
+    printable,
+    read_submission,
+)
 
 
 class CollectError(ValueError):
     """The download cannot be collected as it is; nothing was written. The message says why."""
 
 
-CANVAS = re.compile(r"^(?P<name>\w*?)(?P<late>_late)?_(?P<key>\d+)_(?P<file_id>\d+)_(?P<file>.+)$", re.IGNORECASE)
-CANVAS_ANONYMOUS = re.compile(r"^(?P<late>late_)?(?P<key>anon_[A-Za-z0-9]+)_(?P<file_id>\d+)_(?P<file>.+)$",
-                              re.IGNORECASE)
+# Canvas names are read from the left (lazy NAME): the learner's FILE comes last and may hold anything,
+# newlines too (DOTALL), so a name the learner chose is always explained and cannot stop the command.
+NAMES = re.IGNORECASE | re.DOTALL
+CANVAS = re.compile(r"^(?P<name>\w*?)(?P<late>_late)?_(?P<key>\d+)_(?P<file_id>\d+)_(?P<file>.+)$", NAMES)
+CANVAS_ANONYMOUS = re.compile(r"^(?P<late>late_)?(?P<key>anon_[A-Za-z0-9]+)_(?P<file_id>\d+)_(?P<file>.+)$", NAMES)
 # Text-entry and website-URL submissions have no attachment id: NAME[_LATE]_USERID_text.html or _link.html.
 ONLINE = r"(?P<file>(?:text|link)\.html)$"
 CANVAS_ONLINE = re.compile(r"^(?P<name>\w*?)(?P<late>_late)?_(?P<key>\d+)_" + ONLINE, re.IGNORECASE)
 CANVAS_ANONYMOUS_ONLINE = re.compile(r"^(?P<late>late_)?(?P<key>anon_[A-Za-z0-9]+)_" + ONLINE, re.IGNORECASE)
 CANVAS_LAYOUTS = (CANVAS_ANONYMOUS, CANVAS_ANONYMOUS_ONLINE, CANVAS, CANVAS_ONLINE)
-MOODLE = re.compile(r"^(?P<name>.+)_(?P<key>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)_(?P<file>.*)$")
-PLAIN = re.compile(r"^(?P<key>[^_]+)(?:_(?P<rest>.*))?\.ipynb$")
+# Lazy name: the first `_ID_assignsubmission_PLUGIN_` is Moodle's own; the learner's FILE after it may repeat it.
+MOODLE = re.compile(r"^(?P<name>.+?)_(?P<key>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)_(?P<file>.*)$", re.DOTALL)
+PLAIN = re.compile(r"^(?P<key>[^_]+)(?:_(?P<rest>.*))?\.ipynb$", re.DOTALL)
 IGNORED = ("__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini")
 
 
@@ -66,6 +86,7 @@ class Found:
     file: str             # the learner's own file name
     late: bool
     data: bytes
+    problem: str = ""     # why this file must not be collected (a symbolic link, an unsafe path ...)
 
 
 @dataclass(frozen=True)
@@ -73,15 +94,26 @@ class Pick:
     student: str
     found: Found | None
     problem: str = ""     # why nothing is collected for this student
+    conflict: bool = False  # several learners claim this student
 
 
-def _members(source: Path) -> Iterator[tuple[PurePosixPath, bytes]]:
-    """(path, content) of every file in a zip or folder, skipping system clutter."""
+def _members(source: Path) -> Iterator[tuple[PurePosixPath, bytes, str]]:
+    """(path, content, problem) of every file in a zip or folder, skipping system clutter. A file that must
+    not be read (a symbolic link, an unsafe zip path, an unreadable member) has no content and a problem."""
     if source.is_dir():
-        for path in sorted(p for p in source.rglob("*") if p.is_file() and not p.is_symlink()):
-            rel = PurePosixPath(path.relative_to(source).as_posix())
-            if not _ignored(rel):
-                yield rel, path.read_bytes()
+        found = []
+        for folder, dirs, files in os.walk(source, onerror=_unreadable):   # never descends through a link
+            here = Path(folder)
+            dirs[:] = [d for d in dirs if not _ignored(PurePosixPath(d))]
+            for name in files + [d for d in dirs if (here / d).is_symlink()]:
+                rel = PurePosixPath((here / name).relative_to(source).as_posix())
+                if _ignored(rel):
+                    continue
+                try:   # O_NOFOLLOW, regular files only: a link to another learner's notebook is never read
+                    found.append((rel, read_submission(here / name, ZIP_MAX_BYTES), ""))
+                except SubmissionError as exc:
+                    found.append((rel, b"", str(exc)))
+        yield from sorted(found, key=lambda item: item[0])
         return
     if source.suffix.lower() != ".zip":
         raise CollectError(f"{source.name} is neither a zip file nor a folder: give the LMS's download as it is.")
@@ -92,13 +124,24 @@ def _members(source: Path) -> Iterator[tuple[PurePosixPath, bytes]]:
                 raise CollectError(f"{source.name} is too large to collect ({len(members)} files).")
             for member in members:
                 rel = PurePosixPath(member.filename.replace("\\", "/"))
-                if rel.is_absolute() or ".." in rel.parts:
-                    raise CollectError(f"{source.name} holds an unsafe path ({member.filename}).")
-                if _ignored(rel) or (member.external_attr >> 16) & 0o170000 == 0o120000:
-                    continue  # symbolic links are never collected
-                yield rel, zf.read(member)
-    except zipfile.BadZipFile:
+                if rel.is_absolute() or ".." in rel.parts:   # named by what is left, so its student is told
+                    yield (PurePosixPath(*[p for p in rel.parts if p not in ("/", "..")]), b"",
+                           f"the zip holds an unsafe path ({member.filename}).")
+                elif _ignored(rel):
+                    continue
+                elif (member.external_attr >> 16) & 0o170000 == 0o120000:
+                    yield rel, b"", f"{rel.name} {SYMLINK}."
+                else:
+                    try:
+                        yield rel, zf.read(member), ""
+                    except MEMBER_ERRORS as exc:
+                        yield rel, b"", f"{rel.name} cannot be unpacked ({getattr(exc, 'strerror', None) or exc})."
+    except (zipfile.BadZipFile, OSError):
         raise CollectError(f"{source.name} is not a readable zip file.") from None
+
+
+def _unreadable(exc: OSError) -> None:
+    raise CollectError(f"{exc.filename} cannot be read ({exc.strerror}); nothing was collected.")
 
 
 def _ignored(rel: PurePosixPath) -> bool:
@@ -166,12 +209,33 @@ class _Roster:
         named = sorted(set(self.by_name.get(_name_key(found.name), []))) if found.name else []
         if len(named) == 1:
             return named[0]
+        return self.by_id(found)
+
+    def by_id(self, found: Found) -> str:
+        """The student the LMS id alone names, ignoring the name written beside it."""
         # Canvas user ids are the same in every course, so they can serve as student ids; Moodle's participant
         # ids are drawn per assignment and could equal a real student number, so they are marked as such.
-        return found.key if found.layout == "canvas" else f"participant-{found.key}"
+        if found.layout == "canvas":
+            return self.by_lms.get(found.key, found.key)
+        return f"participant-{found.key}" if found.layout == "moodle" else found.key
+
+
+def _conflict(student: str, files: list[Found]) -> Pick | None:
+    """A conflict when files of more than one learner (LMS id and name) claim `student`; neither is collected."""
+    claimants: dict[tuple[str, str, str], str] = {}
+    for f in files:
+        claimants.setdefault((f.layout, f.key, f.name), f"'{f.where}'")
+    if len(claimants) < 2:
+        return None
+    *rest, last = claimants.values()
+    return Pick(student, None, f"conflict: {', '.join(rest)} and {last} {'both' if len(rest) == 1 else 'all'} "
+                               f"claim {student}; none of them was collected", conflict=True)
 
 
 def _choose(student: str, files: list[Found], aid: str) -> Pick:
+    bad = next((f for f in files if f.problem), None)
+    if bad:
+        return Pick(student, None, f"{bad.problem.rstrip('.')} ({bad.where})")
     notebooks = [f for f in files if f.file.lower().endswith(".ipynb")]
     if not notebooks:
         return Pick(student, None, f"no notebook among {len(files)} file(s) ({files[0].where})")
@@ -194,41 +258,44 @@ def plan(source: Path, aid: str, students: list[records.Student], *, roster_chec
     members = list(_members(source))
     if not members:
         raise CollectError(f"{source.name} holds no files.")
-    depth = _strip_wrapper([rel for rel, _ in members])
+    depth = _strip_wrapper([rel for rel, _, _ in members])
+    twice = Counter(rel for rel, _, _ in members)
     found, unknown = [], []
-    for rel, data in members:
+    for rel, data, problem in members:
         inner = PurePosixPath(*rel.parts[depth:])
         item = explain(inner, data)
         if item is None:
-            unknown.append(str(rel))
-        else:
-            found.append(item)
+            if problem:   # a linked LMS folder, say: give its real problem, not "no known layout"
+                raise CollectError(f"'{printable(str(rel))}' in {source.name} cannot be collected: "
+                                   f"{printable(problem).rstrip('.')}; nothing was collected.")
+            unknown.append(printable(str(rel)))
+            continue
+        if twice[rel] > 1:   # a zip can name one path twice: which one would be "the" file is anyone's guess
+            problem = problem or "the zip holds this file more than once"
+        found.append(replace(item, where=printable(item.where), problem=printable(problem)))
     if unknown:
         raise CollectError(f"{len(unknown)} file name(s) in {source.name} fit no known layout, for example "
                            f"'{unknown[0]}' (expected Canvas NAME_USERID_FILEID_FILE, Moodle NAME_ID_assignsubmission_"
                            f"file_/FILE, or STUDENTID.ipynb); nothing was collected.")
     roster = _Roster(students)
-    by_student: dict[str, list[Found]] = {}
-    keys: dict[str, set[tuple[str, str]]] = {}
+    claims: dict[tuple[str, str], list[Found]] = {}
     for item in found:
-        student = roster.student(item)
+        claims.setdefault((item.layout, roster.student(item) if item.layout == "plain" else item.key), []).append(item)
+    by_student: dict[str, list[Found]] = {}
+    for files in claims.values():
+        # The LMS writes one name per id: when names on one id differ, one of them is forged, so trust neither.
+        student = roster.student(files[0]) if len({f.name for f in files}) == 1 else roster.by_id(files[0])
         if not STUDENT_ID.fullmatch(student):
-            raise CollectError(f"'{item.where}' gives the student id '{student}', which is not usable; "
-                               "nothing was collected.")
-        by_student.setdefault(student, []).append(item)
-        keys.setdefault(student, set()).add((item.layout, item.key))
-    for student, sources in keys.items():
-        if len(sources) > 1:
-            first, second = (f.where for f in by_student[student][:2])
-            raise CollectError(f"two learners in {source.name} map to the student id '{student}' ('{first}' and "
-                               f"'{second}'): give them LMS user ids in the roster; nothing was collected.")
+            raise CollectError(f"'{files[0].where}' gives the student id '{printable(student)}', which is not "
+                               "usable; nothing was collected.")
+        by_student.setdefault(student, []).extend(files)
     if roster_check and roster.exists:
         strangers = sorted(s for s in by_student if s not in roster.ids)
         if strangers:
             raise CollectError(f"{len(strangers)} student(s) in {source.name} are not on the roster, for example "
                                f"'{strangers[0]}' ({by_student[strangers[0]][0].where}): add them with tpm-grade "
                                "roster import or drop --roster-check; nothing was collected.")
-    return [_choose(student, files, aid) for student, files in sorted(by_student.items())]
+    return [_conflict(student, files) or _choose(student, files, aid) for student, files in sorted(by_student.items())]
 
 
 def main(*, source: Path, assignment: str, course: Path, db_url: str | None = None, force: bool = False,
@@ -278,4 +345,4 @@ def main(*, source: Path, assignment: str, course: Path, db_url: str | None = No
             print(f"On the roster, nothing in this download ({len(missing)}): {', '.join(missing)}.", file=err)
     print(f"{asg.id}: {counts['new']} new, {counts['unchanged']} unchanged, {counts['replaced']} replaced in "
           f"{(course / 'submitted').relative_to(course)}/.", file=stream)
-    return 0
+    return 1 if any(p.conflict for p in picks) else 0   # collected, but someone must look at the conflicts

@@ -1,8 +1,10 @@
 """`tpm-grade grade`: grade a batch of submissions, in parallel, each in its own sandbox.
 
-Each finished submission is recorded at once (gradebook, autograded notebook, result file), so an
-interrupted batch keeps every grade it finished, and a re-run skips submissions whose file has not
-changed since it was graded (unless --force).
+Submissions are read as bytes, never through a symbolic link. Each finished submission is recorded
+at once (gradebook, autograded notebook, result file), so an interrupted batch keeps every grade it
+finished, and a re-run skips submissions whose file has not changed since it was graded (unless
+--force). A submission that cannot be graded, for any reason, is reported `ungradable` with the
+reason; the batch goes on.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from autograder import assignment as assignment_mod
 from autograder import gradebook, runner, sandbox
-from autograder.submissions import Submission, discover
+from autograder.submissions import Submission, SubmissionError, discover, read_submission
 
 
 class _Progress:
@@ -34,10 +36,6 @@ class _Progress:
         self.done += 1
         prefix = f"[{self.done}/{self.total}] " if self.tty or self.total > 1 else ""
         print(f"{prefix}{student}: {text}", file=self.stream, flush=True)
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _summary(report: dict) -> str:
@@ -69,7 +67,7 @@ def in_shard(student: str, shard: tuple[int, int] | None) -> bool:
 def main(*, submissions: list[Path], assignment: str, course: Path, json_path: Path | None = None,
          workers: int | None = None, timeout: float = 30.0, force: bool = False,
          unsafe_no_sandbox: bool = False, db_url: str | None = None, shard: str | None = None,
-         stream=None) -> int:
+         budget: float = runner.BUDGET, stream=None) -> int:
     stream = stream or sys.stdout
     course = Path(course).resolve()
     spec = parse_shard(shard)
@@ -80,8 +78,12 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
         sandbox.check_available()
     if timeout <= 0:
         raise ValueError("--timeout must be a positive number of seconds.")
+    if budget <= 0:
+        raise ValueError("--budget must be a positive number of seconds.")
     workers = max(1, workers or os.cpu_count() or 1)
-    db_url = db_url or gradebook.default_url(course)
+    if workers > sandbox.MAX_WORKERS:
+        raise ValueError(f"--workers is at most {sandbox.MAX_WORKERS}.")
+    db_url = gradebook.resolve_url(course, db_url)
     gradebook.check_reachable(db_url)
     with tempfile.TemporaryDirectory(prefix="tpm-grade-") as tmp:
         tmp = Path(tmp)
@@ -107,14 +109,23 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
                                         "reason": sub.problem}
                 progress.line(sub.student, _summary(reports[sub.student]))
                 continue
-            digest = _digest(sub.path)
+            try:
+                data = read_submission(sub.path)
+            except SubmissionError as exc:
+                reports[sub.student] = {"student": sub.student, "notebook": sub.path.name, "status": "ungradable",
+                                        "reason": str(exc)}
+                progress.line(sub.student, _summary(reports[sub.student]))
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            del data  # read again when its turn comes: a batch never holds every notebook in memory
             previous = gradebook.load_result(course, asg.id, sub.student)
             if previous and previous.get("submission_sha256") == digest and not force:
                 reports[sub.student] = {k: v for k, v in previous.items() if k != "submission_sha256"}
                 progress.line(sub.student, f"already graded, skipped ({_summary(reports[sub.student])})")
                 continue
             todo.append((sub, digest))
-        _grade_all(todo, asg, course, db_url, tmp, workers, timeout, unsafe_no_sandbox, reports, progress, recorded)
+        _grade_all(todo, asg, course, db_url, tmp, workers, timeout, budget, unsafe_no_sandbox, reports, progress,
+                   recorded)
         recorded.result()  # raises GradebookError here if there was nothing to grade
     ordered = [reports[s.student] for s in found if s.student in reports]
     if json_path is not None:
@@ -124,7 +135,7 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
     return 0
 
 
-def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, unsafe, reports, progress, recorded) -> None:
+def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, budget, unsafe, reports, progress, recorded) -> None:
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(workers):
         slots.put(slot)
@@ -136,10 +147,12 @@ def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, unsafe, reports
         slot = slots.get()
         started = time.monotonic()
         try:
-            result = runner.grade(asg, sub.student, sub.path, scratch=tmp / "work" / sub.student, slot=slot,
-                                  timeout=timeout, use_sandbox=not unsafe)
-        except runner.GraderError as exc:
-            result = runner.Result(sub.student, sub.path.name, "ungradable", reason=str(exc))
+            try:
+                data = read_submission(sub.path)
+            except SubmissionError:
+                data = b""   # changed since it was listed: graded as what it is now (unreadable)
+            result = runner.grade(asg, sub.student, sub.path.name, data, scratch_root=tmp / "work", slot=slot,
+                                  timeout=timeout, budget=budget, use_sandbox=not unsafe)
         finally:
             slots.put(slot)
         result.seconds = time.monotonic() - started

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,14 +46,52 @@ def default_url(course: Path) -> str:
 _ADVISORY_KEY = 0x74706D6B6974  # "tpmkit": one PostgreSQL advisory lock for every grader of a gradebook
 
 
-def _url(db_url: str):
+ENV_URL = "TPM_GRADE_DB_URL"
+
+
+def resolve_url(course: Path, db_url: str | None = None) -> str:
+    """The gradebook's URL, for every command: --db-url, else $TPM_GRADE_DB_URL, else sqlite at COURSE/gradebook.db.
+
+    A password never needs to be on a command line: it can be in $TPM_GRADE_DB_URL, or left to libpq
+    (~/.pgpass, $PGPASSFILE or $PGPASSWORD) with a URL that has none.
+    """
+    if db_url:
+        parse_url(db_url, "--db-url")
+        return db_url
+    if os.environ.get(ENV_URL):
+        parse_url(os.environ[ENV_URL], ENV_URL)
+        return os.environ[ENV_URL]
+    return default_url(course)
+
+
+def refuse_password_in_argv(db_url: str | None) -> None:
+    """A --db-url typed on a command line is in /proc/PID/cmdline, which every user of the machine can read."""
+    if db_url and _has_password(parse_url(db_url, "--db-url")):
+        raise GradebookError("--db-url holds a password, which other users of this machine can read in the process "
+                             f"list; put the URL in {ENV_URL}, or the password in ~/.pgpass or PGPASSWORD.")
+
+
+def _has_password(url) -> bool:
+    return bool(url.password) or "password" in url.query
+
+
+def shown(db_url: str) -> str:
+    """The URL as messages print it: never the password."""
+    url = parse_url(db_url)
+    if "password" in url.query:
+        url = url.update_query_dict({"password": "***"})
+    return url.render_as_string(hide_password=True)
+
+
+def parse_url(db_url: str, where: str = "the gradebook URL"):
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     try:
         return make_url(db_url)
-    except ArgumentError:
-        raise GradebookError(f"--db-url {db_url!r} is not a database URL (sqlite:///PATH or "
+    except (ArgumentError, ValueError):
+        hidden = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", db_url)  # an unparsable URL may still hold a password
+        raise GradebookError(f"{where} {hidden!r} is not a database URL (sqlite:///PATH or "
                              "postgresql://USER@HOST:PORT/DB).") from None
 
 
@@ -62,8 +101,7 @@ def check_reachable(db_url: str) -> None:
     from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
-    url = _url(db_url)
-    shown = url.render_as_string(hide_password=True)
+    url = parse_url(db_url)
     if url.get_backend_name() == "sqlite":
         folder = Path(url.database or ".").resolve().parent
         if not folder.is_dir():
@@ -75,10 +113,10 @@ def check_reachable(db_url: str) -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
-        raise GradebookError(f"no database driver for {shown}: {exc}") from None
+        raise GradebookError(f"no database driver for {shown(db_url)}: {exc}") from None
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        raise GradebookError(f"cannot reach the gradebook at {shown}: {reason}") from None
+        raise GradebookError(f"cannot reach the gradebook at {shown(db_url)}: {reason}") from None
 
 
 @contextlib.contextmanager
@@ -88,7 +126,7 @@ def exclusive(db_url: str):
     Two graders may share a gradebook (a cohort split into shards, or a re-run started by mistake);
     serialising the writes is what keeps one student's rows from being created twice.
     """
-    url = _url(db_url)
+    url = parse_url(db_url)
     backend = url.get_backend_name()
     if backend == "sqlite" and url.database not in (None, "", ":memory:"):
         with open(f"{url.database}.lock", "a+") as handle:
@@ -137,14 +175,20 @@ def _generate(course: Path, asg: Assignment, db_url: str) -> None:
     with tempfile.TemporaryDirectory(prefix="tpm-gradebook-") as scratch:
         shutil.copytree(Path(course) / "solutions" / asg.id, Path(scratch) / "source" / asg.id,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        # The URL (it may hold a password) travels in the environment, never in argv, which /proc shows everyone.
+        Path(scratch, "nbgrader_config.py").write_text(
+            f"import os\nc = get_config()\nc.CourseDirectory.db_url = os.environ[{ENV_URL!r}]\n", encoding="utf-8")
         command = [sys.executable, "-m", "nbgrader", "generate_assignment", asg.id, "--force",
-                   f"--CourseDirectory.root={scratch}", f"--CourseDirectory.db_url={db_url}",
+                   f"--CourseDirectory.root={scratch}",
                    # the course row nbgrader's Gradebook creates; PostgreSQL enforces the foreign key, SQLite does not
                    "--CourseDirectory.course_id=default_course",
                    "--CourseDirectory.source_directory=source", "--CourseDirectory.release_directory=release"]
-        done = subprocess.run(command, cwd=scratch, env=nbgrader_env(), capture_output=True, text=True)
+        done = subprocess.run(command, cwd=scratch, env={**nbgrader_env(), ENV_URL: db_url},
+                              capture_output=True, text=True)
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+            password = parse_url(db_url).password
+            last = last.replace(password, "***") if password else last
             raise GradebookError(f"could not record {asg.id} in the gradebook: {last}")
 
 

@@ -1,19 +1,24 @@
 """A learner's kernel, driven from the grader: run cells with a time limit, and fetch values as plain data.
 
-The kernel talks over IPC sockets inside its scratch folder (a sandbox has no usable TCP). Nothing
-the kernel sends is trusted: a fetched value arrives as JSON text, is size-capped, parsed by the
-grader's own `json`, and only None, bool, int, float, str, lists and str-keyed dicts come out.
-Anything else the learner's value was (a Timestamp, a custom class) arrives as a named stand-in
-that every check refuses.
+The kernel talks over IPC sockets in a fresh folder of their own (a sandbox has no usable TCP). The
+grader's bookkeeping (connection file, the kernel's log) lives in a private folder the sandbox does
+not mount; the grader connects once, before any learner code runs, and never reconnects (so socket
+files the learner replaces later are never followed). Nothing the kernel sends is trusted: every
+message is checked for shape (a malformed one is dropped), a fetched value arrives as JSON text, is
+size-capped, parsed by the grader's own `json`, and only None, bool, int, float, str, lists and
+str-keyed dicts come out. Anything else the learner's value was (a Timestamp, a custom class)
+arrives as a named stand-in that every check refuses.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import os
 import secrets
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -30,6 +35,7 @@ OUTPUT_LIMIT = 200_000        # characters of output kept per cell for the autog
 FETCH_LIMIT = 5_000_000       # characters a fetched value may take as JSON
 INTERRUPT_GRACE = 3.0         # seconds a kernel gets to stop after an interrupt before it is killed
 REPLY_GRACE = 2.0             # seconds to wait for the last outputs after the execute_reply
+FONTS_CONF = '<?xml version="1.0"?><fontconfig></fontconfig>\n'  # matplotlib brings its own fonts
 
 
 class KernelDied(RuntimeError):
@@ -61,16 +67,21 @@ def _not_plain(type_name: str) -> NotPlain:
     return type(safe, (NotPlain,), {})()
 
 
-def revive(value):
+MAX_DEPTH = 50  # plain answers are shallow; deeper JSON arrives as a stand-in
+
+
+def revive(value, depth: int = 0):
     """Turn the kernel's JSON back into plain values, with NotPlain stand-ins for everything else."""
+    if depth > MAX_DEPTH:
+        return _not_plain("too_deep")
     if isinstance(value, list):
-        return [revive(v) for v in value]
+        return [revive(v, depth + 1) for v in value]
     if isinstance(value, dict):
         if set(value) == {"__tpm_type__"}:
             return _not_plain(value["__tpm_type__"])
         if set(value) == {"__tpm_frame__"}:
-            return revive(value["__tpm_frame__"])
-        return {str(k): revive(v) for k, v in value.items()}
+            return revive(value["__tpm_frame__"], depth + 1)
+        return {str(k): revive(v, depth + 1) for k, v in value.items()}
     return value
 
 
@@ -109,60 +120,97 @@ del __tpm_fetch
 
 
 class Kernel:
-    """One sandboxed (or, when asked, unsandboxed) IPython kernel in a scratch folder."""
+    """One sandboxed (or, when asked, unsandboxed) IPython kernel in a scratch folder.
 
-    def __init__(self, scratch: Path, *, slot: int, use_sandbox: bool = True, limits: sandbox.Limits | None = None):
-        self.scratch, self.slot, self.use_sandbox = Path(scratch), slot, use_sandbox
+    `scratch` is the learner's (mounted read-write); `private` is the grader's own and never mounted.
+    """
+
+    def __init__(self, scratch: Path, private: Path, *, slot: int, use_sandbox: bool = True,
+                 limits: sandbox.Limits | None = None):
+        self.scratch, self.private, self.slot, self.use_sandbox = Path(scratch), Path(private), slot, use_sandbox
         self.limits = limits or sandbox.Limits()
         self.proc: subprocess.Popen | None = None
         self.client: BlockingKernelClient | None = None
+        self.context: zmq.Context | None = None
         self.starts = 0
+        self.binds: tuple[Path, ...] = ()       # more folders the sandbox mounts read-write (none by default)
+        self.ro_files: tuple[Path, ...] = ()    # more files or folders it mounts read-only (the grader's services)
+        self.env: dict[str, str] = {}           # more environment for the kernel
 
     # -- life cycle --------------------------------------------------------------------------------
     def start(self, ready_timeout: float = 90) -> None:
         self.stop()
         self.starts += 1
-        kernel_dir = self.scratch / "kernel" / f"k{self.starts}"
-        kernel_dir.mkdir(parents=True, exist_ok=True)
-        connection = kernel_dir / "connection.json"
-        write_connection_file(str(connection), transport="ipc", ip=str(kernel_dir / "ipc"))
-        sandbox.prepare(self.scratch, slot=self.slot)
-        command = [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection),
+        own = self.private / f"k{self.starts}"
+        own.mkdir(parents=True)                # fresh: nothing in it was made by a learner
+        ipc = own / "ipc"                      # the kernel binds its sockets here (mounted read-write)
+        ipc.mkdir()
+        connection = own / "connection.json"   # mounted read-only
+        write_connection_file(str(connection), transport="ipc", ip=str(ipc / "k"))
+        fonts = own / "fonts.conf"   # a plot asks fontconfig, which would print errors into the graded notebook
+        fonts.write_text(FONTS_CONF)
+        if os.geteuid() == 0 and self.use_sandbox:   # the kernel's uid binds in ipc/ and reads the connection file
+            for path in (ipc, connection):
+                os.lchown(path, sandbox.sandbox_uid(self.slot), -1)
+        # -I: no current folder on sys.path, no user site, no PYTHON* variables; -B: no .pyc files.
+        command = [sys.executable, "-I", "-B", "-m", "ipykernel_launcher", "-f", str(connection),
                    "--HistoryManager.enabled=False", "--IPKernelApp.parent_handle=0"]
-        log = open(self.scratch / "kernel" / f"k{self.starts}.log", "wb")  # noqa: SIM115 - lives with the process
+        log = os.open(own / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         if self.use_sandbox:
-            command = sandbox.wrap(command, self.scratch, slot=self.slot, limits=self.limits)
+            command = sandbox.wrap(command, self.scratch, slot=self.slot, limits=self.limits, binds=(ipc,),
+                                   ro_files=(connection, fonts, *self.ro_files),
+                                   extra_env={"FONTCONFIG_FILE": str(fonts), **self.env})
             env, cwd = None, None
         else:
             command = sandbox.unconfined(command, limits=self.limits)
-            env = {**sandbox.environment(self.scratch), "PATH": os.environ.get("PATH", "")}
+            fresh = own / "fresh"
+            env = {**sandbox.environment(self.scratch, fresh), "PATH": os.environ.get("PATH", ""), **self.env}
             cwd = self.scratch / "work"
         self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=cwd,
                                      start_new_session=True)
-        log.close()
-        self.client = BlockingKernelClient(connection_file=str(connection))
+        os.close(log)
+        deadline = time.monotonic() + ready_timeout
+        info = json.loads(connection.read_text())
+        sockets = [Path(f"{info['ip']}-{info[name]}") for name in
+                   ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
+        while not all(_is_socket(p) for p in sockets):
+            self._check_started(deadline)
+            time.sleep(0.02)
+        # Connect once, now, before any learner code has run; never reconnect to whatever is there later.
+        self.context = zmq.Context()
+        self.context.setsockopt(zmq.RECONNECT_IVL, -1)
+        self.context.setsockopt(zmq.LINGER, 0)
+        self.client = BlockingKernelClient(connection_file=str(connection), context=self.context)
         self.client.load_connection_file()
         self.client.start_channels()
-        deadline = time.monotonic() + ready_timeout
         while True:
-            if self.proc.poll() is not None:
-                status = self.proc.returncode
-                self.stop()
-                raise KernelDied(f"exit status {status}: {self._log_tail()}")
+            self._check_started(deadline)
             try:
                 self.client.wait_for_ready(timeout=min(5, max(0.1, deadline - time.monotonic())))
                 return
             except RuntimeError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise KernelDied("no answer within its start-up time") from None
+                continue
+
+    def _check_started(self, deadline: float) -> None:
+        if self.proc.poll() is not None:
+            status = self.proc.returncode
+            self.stop()
+            raise KernelDied(f"exit status {status}: {self._log_tail()}")
+        if time.monotonic() > deadline:
+            self.stop()
+            raise KernelDied("no answer within its start-up time")
 
     def _log_tail(self) -> str:
+        """The last line the kernel printed (its own words, shown to the learner), from the grader's private log."""
         try:
-            lines = (self.scratch / "kernel" / f"k{self.starts}.log").read_text(errors="replace").strip().splitlines()
+            fd = os.open(self.private / f"k{self.starts}" / "kernel.log", os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as handle:
+                handle.seek(max(0, os.fstat(handle.fileno()).st_size - 4096))
+                lines = handle.read().decode("utf-8", "replace").strip().splitlines()
         except OSError:
             lines = []
-        return lines[-1][:200] if lines else "no output"
+        text = "".join(ch for ch in (lines[-1] if lines else "no output") if ch.isprintable())
+        return text[:200] or "no output"
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -179,6 +227,9 @@ class Kernel:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=10)
             self.proc = None
+        if self.context is not None:
+            self.context.destroy(linger=0)
+            self.context = None
 
     # -- running code ------------------------------------------------------------------------------
     def _interrupt(self) -> None:
@@ -219,19 +270,18 @@ class Kernel:
                 return result
             poller.poll(100)
             while shell.msg_ready():
-                msg = shell.get_msg(timeout=0)
-                if msg.get("parent_header", {}).get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
-                    reply, replied_at = msg["content"], time.monotonic()
+                kind, content = _receive(shell, msg_id)
+                if kind == "execute_reply":
+                    reply, replied_at = content, time.monotonic()
             while iopub.msg_ready():
-                msg = iopub.get_msg(timeout=0)
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                kind, content = _receive(iopub, msg_id)
+                if kind is None:
                     continue
-                kind, content = msg["msg_type"], msg["content"]
                 if kind == "status" and content.get("execution_state") == "idle":
                     idle = True
                 if kind not in ("stream", "display_data", "execute_result", "error"):
                     continue
-                size = len(json.dumps(content, default=str))
+                size = _size(content)
                 if kept + size > limit:
                     if not result.flooded:
                         result.outputs.append({"output_type": "stream", "name": "stdout",
@@ -242,8 +292,8 @@ class Kernel:
                 result.outputs.append(_output(kind, content))
         if reply.get("status") != "ok" and result.status == "ok":
             result.status = "error"
-            result.ename = str(reply.get("ename", "Error"))[:200]
-            result.evalue = str(reply.get("evalue", ""))[:500]
+            result.ename = _printable(reply.get("ename", "Error"), 100)
+            result.evalue = _printable(reply.get("evalue", ""), 500)
         return result
 
     def fetch(self, expression: str, timeout: float):
@@ -253,7 +303,8 @@ class Kernel:
         result = self.execute(code, timeout, limit=FETCH_LIMIT + 1_000)
         if result.status in ("timeout", "died"):
             raise FetchFailed(f"reading {expression} from your notebook did not finish ({result.status})")
-        text = "".join(o.get("text", "") for o in result.outputs if o.get("output_type") == "stream")
+        text = "".join(o["text"] for o in result.outputs
+                       if o.get("output_type") == "stream" and isinstance(o.get("text"), str))
         start = text.rfind(nonce)
         if start < 0:
             raise FetchFailed(f"{expression} could not be read from your notebook (its output was changed)")
@@ -262,7 +313,7 @@ class Kernel:
             raise FetchFailed(f"{expression} is too large to be an answer")
         try:
             data = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise FetchFailed(f"{expression} could not be read from your notebook") from None
         if not isinstance(data, dict):
             raise FetchFailed(f"{expression} could not be read from your notebook")
@@ -271,19 +322,60 @@ class Kernel:
         return revive(data.get("value"))
 
 
+_EXCEPTIONS = {name for name, value in vars(builtins).items() if isinstance(value, type)
+               and issubclass(value, BaseException)}
+
+
 def _explain(expression: str, ename: str, message: str) -> str:
     if ename == "NameError":
         return f"{expression} is not defined."
-    return f"{expression} could not be read: it raised {ename[:60]}."
+    # A learner can name an exception class anything: only Python's own names are repeated.
+    shown = ename if ename in _EXCEPTIONS else "an exception of its own"
+    return f"{expression} could not be read: it raised {shown}."
+
+
+def _is_socket(path: Path) -> bool:
+    try:
+        return stat.S_ISSOCK(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _receive(channel, msg_id: str) -> tuple[str | None, dict]:
+    """(msg_type, content) of the next message if it answers `msg_id` and has a sane shape, else (None, {})."""
+    try:
+        msg = channel.get_msg(timeout=0)
+    except Exception:  # noqa: BLE001 - a message that cannot even be decoded is dropped
+        return None, {}
+    parent = msg.get("parent_header") if isinstance(msg, dict) else None
+    if not isinstance(parent, dict) or parent.get("msg_id") != msg_id:
+        return None, {}
+    kind, content = msg.get("msg_type"), msg.get("content")
+    if not isinstance(kind, str) or not isinstance(content, dict):
+        return None, {}
+    return kind, content
+
+
+def _size(content: dict) -> int:
+    try:
+        return len(json.dumps(content, default=str))
+    except (ValueError, TypeError, RecursionError):
+        return OUTPUT_LIMIT + 1  # too odd to keep: counts as a flood
+
+
+def _printable(value, limit: int) -> str:
+    return "".join(ch for ch in str(value)[:limit] if ch.isprintable() or ch in "\n\t")
 
 
 def _output(kind: str, content: dict) -> dict:
+    """An nbformat output from a message's content; shapes are checked again by the sanitizer."""
     if kind == "stream":
-        return {"output_type": "stream", "name": content.get("name", "stdout"), "text": content.get("text", "")}
+        return {"output_type": "stream", "name": content.get("name"), "text": content.get("text", "")}
     if kind == "error":
         return {"output_type": "error", "ename": content.get("ename", ""), "evalue": content.get("evalue", ""),
-                "traceback": [str(line) for line in content.get("traceback", [])][:50]}
+                "traceback": content.get("traceback", [])}
     out = {"output_type": kind, "data": content.get("data", {}), "metadata": content.get("metadata", {})}
     if kind == "execute_result":
-        out["execution_count"] = content.get("execution_count")
+        count = content.get("execution_count")
+        out["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
     return out

@@ -31,8 +31,18 @@ class Plan:
 
 
 def _text(cell) -> str:
+    """A cell's source as nbformat allows it (a str, or a list of str); anything else counts as empty."""
     source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    return ""
+
+
+def _cell_id(cell) -> str | None:
+    value = cell.get("id")
+    return value if isinstance(value, str) else None
 
 
 def _grade_id(cell) -> str | None:
@@ -53,7 +63,7 @@ def build(assignment: Assignment, cells: list) -> Plan:
         if not isinstance(cell, dict):
             continue
         cell_type = cell.get("cell_type")
-        match = by_grade.get(_grade_id(cell)) or by_cell_id.get(cell.get("id"))
+        match = by_grade.get(_grade_id(cell)) or by_cell_id.get(_cell_id(cell))
         if match is not None and match.cell_type == cell_type:
             anchor = match.index
             if match.role in ("answer", "written") and match.grade_id not in answers:

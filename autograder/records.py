@@ -38,19 +38,13 @@ class Student:
 
 
 def url_for(course: Path, db_url: str | None) -> str:
-    return db_url or gradebook.default_url(course)
+    """--db-url, else $TPM_GRADE_DB_URL, else the course's sqlite gradebook (gradebook.resolve_url)."""
+    return gradebook.resolve_url(course, db_url)
 
 
 def sqlite_file(url: str) -> Path | None:
     """The file behind a sqlite URL (None for a database server, which knows whether the database exists)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise RecordsError(f"--db-url {url!r} is not a database URL (sqlite:///PATH or "
-                           "postgresql://USER@HOST:PORT/DB).") from None
+    parsed = gradebook.parse_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     return Path(parsed.database)
@@ -76,7 +70,7 @@ def open_gradebook(url: str, *, create: bool = False) -> Iterator:
         gb = Gradebook(url)
     except SQLAlchemyError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RecordsError(f"cannot open the gradebook at {url}: {first}") from None
+        raise RecordsError(f"cannot open the gradebook at {gradebook.shown(url)}: {first}") from None
     try:
         yield gb
     finally:

@@ -3,13 +3,23 @@
 Failures stay inside their question. A cell that runs too long is interrupted (and its kernel
 killed if it will not stop); a kernel that dies is restarted and the cells that had run fine are
 replayed, so the next question starts from the same state. Only that question loses its points.
+The whole submission has a time budget (past it, the questions left are `timeout`) and a cap on
+the output it may leave in the graded notebook. Anything else that goes wrong while grading one
+submission makes that submission `ungradable`, with a reason; it never stops the batch.
+
+Tests that hand learner code their inputs (trusted.CompiledTest.probing) run after the learner's
+last cell, so no later learner cell can print those inputs into the graded notebook.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import shutil
+import sys
+import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +27,11 @@ import nbformat
 
 from autograder import assignment as assignment_mod
 from autograder import plan as plan_mod
-from autograder import trusted
+from autograder import replica as replica_mod
+from autograder import sandbox, trusted
 from autograder.kernel import CellResult, Kernel, KernelDied
+from autograder.untrusted import sanitize
+from tpmkit.replica import SERVICES_ENV
 
 
 class GraderError(RuntimeError):
@@ -27,6 +40,8 @@ class GraderError(RuntimeError):
 
 MAX_BYTES = 20 * 1024**2     # a submission larger than this is not a notebook a learner wrote
 MAX_RESTARTS = 3
+BUDGET = 600.0               # seconds one submission may take in all (--budget)
+NOTEBOOK_OUTPUT_LIMIT = 8_000_000   # characters of output kept in one graded notebook (it stays under 10 MB)
 
 
 @dataclass
@@ -71,19 +86,16 @@ class Result:
         return out
 
 
-def read_cells(path: Path) -> tuple[list | None, str]:
+def read_cells(data: bytes) -> tuple[list | None, str]:
     """The submission's cells, or None and one sentence saying why it cannot be read as a notebook."""
+    if not data:
+        return None, "the file is empty"
+    if len(data) > MAX_BYTES:
+        return None, f"the file is over {MAX_BYTES // 1024**2} MB, too large to be a notebook"
     try:
-        size = path.stat().st_size
-        if size == 0:
-            return None, "the file is empty"
-        if size > MAX_BYTES:
-            return None, f"the file is {size // 1024**2} MB, too large to be a notebook"
-        text = path.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None, "the file is not text (is it a notebook?)"
-    except OSError as exc:
-        return None, f"the file cannot be read ({exc.strerror or exc})"
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
@@ -101,11 +113,19 @@ def read_cells(path: Path) -> tuple[list | None, str]:
 class _Session:
     """The kernel of one submission, with the cells that ran fine (to replay after a restart)."""
 
-    def __init__(self, kernel: Kernel, timeout: float):
+    def __init__(self, kernel: Kernel, timeout: float, budget: float):
         self.kernel, self.timeout = kernel, timeout
+        self.deadline = time.monotonic() + budget
         self.ran_fine: list[str] = []
         self.restarts = 0
+        self.output_left = NOTEBOOK_OUTPUT_LIMIT
         self.broken = ""   # set when the kernel cannot be brought back: every later question errors
+
+    def spent(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def _time(self) -> float:
+        return max(0.1, min(self.timeout, self.deadline - time.monotonic()))
 
     def ensure_alive(self) -> None:
         if self.broken or self.kernel.alive():
@@ -117,7 +137,7 @@ class _Session:
         try:
             self.kernel.start()
             for source in self.ran_fine:
-                replay = self.kernel.execute(source, self.timeout)
+                replay = self.kernel.execute(source, self._time(), limit=0)
                 if replay.status in ("timeout", "died"):
                     self.broken = "After a restart, cells that had run fine could not be run again."
                     return
@@ -125,10 +145,15 @@ class _Session:
             self.broken = f"The Python kernel could not be restarted ({exc})."
 
     def run(self, source: str) -> CellResult:
+        if self.spent():
+            return CellResult("timeout", ename="Budget", evalue="the submission's time budget was spent")
         self.ensure_alive()
         if self.broken:
             return CellResult("died", ename="KernelDied", evalue=self.broken)
-        result = self.kernel.execute(source, self.timeout)
+        from autograder.kernel import OUTPUT_LIMIT
+
+        result = self.kernel.execute(source, self._time(), limit=min(OUTPUT_LIMIT, self.output_left))
+        self.output_left -= sum(len(json.dumps(o, default=str)) for o in result.outputs)
         out_of_memory = result.status == "error" and (result.flooded or result.ename == "MemoryError")
         if result.status == "timeout" or out_of_memory:
             # An interrupted cell, or one that ran out of memory (often from a flood of output), can leave the
@@ -140,10 +165,12 @@ class _Session:
         return result
 
     def fetch(self, expression: str):
+        if self.spent():
+            raise trusted.FetchFailed("Your notebook used all of its time budget before this question was checked.")
         self.ensure_alive()
         if self.broken:
             raise trusted.FetchFailed(self.broken)
-        return self.kernel.fetch(expression, self.timeout)
+        return self.kernel.fetch(expression, self._time())
 
 
 _PROBLEM_MESSAGES = {
@@ -162,32 +189,61 @@ def _segment_problem(results: list[CellResult]) -> str | None:
 
 def _cell(step: plan_mod.Step, source_cell, outputs: list) -> nbformat.NotebookNode:
     kind = "code" if step.kind in ("code", "test") else "markdown"
-    cell = nbformat.v4.new_code_cell(step.source) if kind == "code" else nbformat.v4.new_markdown_cell(step.source)
+    text = step.source
+    if kind == "markdown" and step.origin != "source":
+        text = sanitize.markdown(text)   # the learner's markdown is rendered in the instructor's browser
+    cell = nbformat.v4.new_code_cell(text) if kind == "code" else nbformat.v4.new_markdown_cell(text)
     if source_cell is not None:
         cell.metadata = copy.deepcopy(source_cell.metadata)
     if kind == "code":
-        cell.outputs = [nbformat.from_dict(o) for o in outputs]
+        cell.outputs = [nbformat.from_dict(o) for o in sanitize.outputs(outputs)]
     return cell
 
 
-def grade(asg: assignment_mod.Assignment, student: str, path: Path, *, scratch: Path, slot: int,
-          timeout: float, use_sandbox: bool) -> Result:
-    """Grade one notebook. Never raises for anything the submission does; a bug in the grader still raises."""
-    cells, reason = read_cells(path)
+_COUNTER = itertools.count()
+
+
+def grade(asg: assignment_mod.Assignment, student: str, name: str, data: bytes, *, scratch_root: Path, slot: int,
+          timeout: float, use_sandbox: bool, budget: float = BUDGET) -> Result:
+    """Grade one notebook (its bytes). Never raises: whatever goes wrong costs this submission only."""
+    work = Path(scratch_root) / f"s{next(_COUNTER)}"   # short: socket paths must stay under 108 bytes
+    try:
+        return _grade(asg, student, name, data, work, slot, timeout, use_sandbox, budget)
+    except GraderError as exc:
+        return Result(student, name, "ungradable", reason=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
+        print(f"tpm-grade: {student}: {traceback.format_exc(limit=8)}", file=sys.stderr)
+        return Result(student, name, "ungradable",
+                      reason=f"the grader could not process this notebook ({type(exc).__name__}); it was not graded")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox, budget) -> Result:
+    cells, reason = read_cells(data)
     if cells is None:
-        return Result(student, path.name, "ungradable", reason=reason)
+        return Result(student, name, "ungradable", reason=reason)
     plan = plan_mod.build(asg, cells)
     if not plan.found:
-        return Result(student, path.name, "ungradable",
+        return Result(student, name, "ungradable",
                       reason=f"none of {asg.id}'s answer cells are in this notebook: is it another exercise, "
                              "or a copy whose cells lost their nbgrader metadata?")
     by_grade = {c.grade_id: c for c in asg.cells if c.grade_id}
     questions = {q.id: q for q in asg.questions}
-    out_cells, results = [], []
+    # The learner's folder (mounted read-write), the grader's own (never mounted), the grader's services
+    # (mounted read-only): the grader's bookkeeping is never where learner code can write.
+    scratch, private, services = work / "sandbox", work / "grader", work / "services"
+    for folder in (private, services):
+        folder.mkdir(parents=True, mode=0o700)
+    sandbox.prepare(scratch, slot=slot, shared=(services,) if use_sandbox else ())
+    needed = replica_mod.needed(asg)
+    replica = replica_mod.Replica(scratch, services) if needed else None
+    kernel = Kernel(scratch, private, slot=slot, use_sandbox=use_sandbox)
+    if replica is not None:
+        kernel.ro_files, kernel.env = (services,), {SERVICES_ENV: str(services)}
+    session = _Session(kernel, timeout, budget)
+    out_cells, results, deferred = [], {}, []
     segment: list[CellResult] = []
-    scratch.mkdir(parents=True, exist_ok=True)
-    kernel = Kernel(scratch, slot=slot, use_sandbox=use_sandbox)
-    session = _Session(kernel, timeout)
     try:
         try:
             kernel.start()
@@ -199,36 +255,52 @@ def grade(asg: assignment_mod.Assignment, student: str, path: Path, *, scratch: 
                 out_cells.append(_cell(step, source_cell, []))
                 continue
             if step.kind == "code":
+                if replica is not None and step.origin == "source":
+                    replica.run(step.source)
                 ran = session.run(step.source)
                 segment.append(ran)
                 out_cells.append(_cell(step, source_cell, ran.outputs))
                 continue
             question = questions[step.grade_id]
-            outcome = _test(question, asg, plan, session, segment, timeout)
-            segment = []
-            results.append(outcome)
+            compiled = trusted.compile_test(question.test_source, asg.imports, needed)
             visible = plan_mod.Step("test", assignment_mod.visible_part(step.source), "source", step.grade_id)
-            out_cells.append(_cell(visible, source_cell, _test_outputs(outcome)))
+            out_cells.append((visible, source_cell, question.id))
+            if compiled.probing:
+                deferred.append((question, compiled, segment))   # after the learner's last cell
+            else:
+                results[question.id] = _test(question, compiled, asg.imports, plan, session, segment, timeout, replica)
+            segment = []
+        for question, compiled, earlier in deferred:
+            results[question.id] = _test(question, compiled, asg.imports, plan, session, earlier, timeout, replica)
     finally:
         kernel.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
+        if replica is not None:
+            replica.close()
+    cells_out = [_cell(c[0], c[1], _test_outputs(results[c[2]])) if isinstance(c, tuple) else c for c in out_cells]
     manual = [{"id": q.id, "max_score": q.points, "answered": q.id in plan.found - plan.unchanged}
               for q in asg.questions if q.manual]
-    nb = nbformat.v4.new_notebook(cells=out_cells)
+    nb = nbformat.v4.new_notebook(cells=cells_out)
     nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
                    "language_info": {"name": "python"}}
-    return Result(student, path.name, "graded", questions=results, manual=manual, autograded=nb)
+    ordered = [results[q.id] for q in asg.questions if q.id in results]
+    return Result(student, name, "graded", questions=ordered, manual=manual, autograded=nb)
 
 
-def _test(question, asg, plan, session: _Session, segment: list[CellResult], timeout: float) -> QuestionResult:
+def _test(question, compiled, imports: str, plan, session: _Session, segment: list[CellResult], timeout: float,
+          replica) -> QuestionResult:
     def result(status: str, message: str, score: float = 0.0) -> QuestionResult:
         return QuestionResult(question.id, score, question.points, status, message)
 
     missing = [a for a in question.answer_ids if a in plan.missing]
     if missing:
         return result("missing", "The answer cell for this question is not in your notebook (was it deleted?).")
-    compiled = trusted.compile_test(question.test_source, asg.imports)
-    outcome = trusted.evaluate(compiled, asg.imports, session.fetch)
+    if session.spent():
+        return result("timeout", "Your notebook used all of its time budget before this question was checked.")
+    if replica is not None and compiled.course_names & replica.broken:
+        return result("error", "The course's setup for this question could not be rebuilt by the grader; "
+                               "tell your instructor (this is not your answer's fault).")
+    course = replica.namespace if replica is not None else {}
+    outcome = trusted.evaluate(compiled, imports, session.fetch, course=course)
     if outcome.status == "passed":
         return result("passed", outcome.message, question.points)
     problem = _segment_problem(segment)

@@ -1,16 +1,21 @@
 """The jail a learner's kernel runs in: bubblewrap, resource limits, and an unprivileged user.
 
 Inside, the kernel sees the system folders and the Python environment read-only, the kit's
-`tpmkit` package, and one read-write folder: its own throwaway copy. It has no network (a fresh
-network namespace with only loopback), its own process namespace, no capabilities, and limits on
-memory, processes, file size, open files and CPU time. The course (solutions/, hidden tests, the
-gradebook) and other submissions are not mounted at all: hidden by absence, not by permissions.
+`tpmkit` package, and read-write only: its own throwaway scratch folder and a fresh folder for its
+sockets. It has no network (a fresh network namespace with only loopback), its own process
+namespace, no capabilities, and limits on memory, processes, file size, open files and CPU time.
+The course (solutions/, hidden tests, the gradebook), the grader's own files (connection files,
+logs) and other submissions are not mounted at all: hidden by absence, not by permissions.
 
 Two ways in, chosen by who runs the grader:
 - as root (CI containers): bwrap without a user namespace, then `setpriv` to a real, per-worker
   uid, so the kernel is truly unprivileged and RLIMIT_NPROC applies (the kernel does not apply it
   to processes whose real uid is root, which is what a user namespace mapping to root would give);
 - as a normal user: bwrap with a user namespace (the kernel runs as uid 65534 inside it).
+
+Nothing the learner's previous kernel wrote can run when a kernel (re)starts: Python runs isolated
+(`-I`: no current folder on sys.path, no user site-packages, no PYTHON* variables) and IPython's and
+Jupyter's configuration folders live on the jail's fresh /tmp, not in the learner's folders.
 """
 
 from __future__ import annotations
@@ -39,14 +44,21 @@ class Limits:
     cpu_seconds: int = 600               # a backstop; the per-cell wall-clock timeout comes first
 
 
-UID_BASE = 61000   # root mode: each grader process gets its own block of 64 uids, one per worker slot
+MAX_WORKERS = 64  # root mode: each grader process has a block of 64 uids, one per worker slot
+UID_BASE = 61000
 
 
 def sandbox_uid(slot: int) -> int:
     """A uid no other grader running at the same time uses: RLIMIT_NPROC counts every process of a uid."""
-    return UID_BASE + (os.getpid() % 4096) * 64 + slot % 64
+    if not 0 <= slot < MAX_WORKERS:
+        raise ValueError(f"--workers is at most {MAX_WORKERS}.")
+    return UID_BASE + (os.getpid() % 4096) * MAX_WORKERS + slot
+
+
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/hosts",
-                "/etc/nsswitch.conf", "/etc/alternatives")
+                "/etc/nsswitch.conf", "/etc/alternatives", "/etc/fonts")  # fonts: matplotlib, no "Fontconfig error"
+# Inside the jail: a fresh tmpfs on every start, so configuration a previous kernel wrote is gone.
+FRESH = Path("/tmp")
 
 
 def _ancestors(path: Path) -> list[Path]:
@@ -65,11 +77,18 @@ def readonly_paths() -> list[Path]:
     return sorted(p for p in paths if not any(p != q and p.is_relative_to(q) for q in paths))
 
 
-def environment(scratch: Path) -> dict[str, str]:
-    """The kernel's whole environment: nothing of the grader's leaks in (no tokens, no paths)."""
+def environment(scratch: Path, fresh: Path = FRESH) -> dict[str, str]:
+    """The kernel's whole environment: nothing of the grader's leaks in (no tokens, no paths).
+
+    Folders a program reads configuration (or code) from at start-up are under `fresh`, which the
+    learner's code cannot prepare for the next kernel start.
+    """
     return {
-        "HOME": str(scratch / "home"), "TMPDIR": str(scratch / "tmp"), "IPYTHONDIR": str(scratch / "home" / ".ipython"),
-        "MPLCONFIGDIR": str(scratch / "home" / ".matplotlib"), "MPLBACKEND": "Agg",
+        "HOME": str(scratch / "home"), "TMPDIR": str(scratch / "tmp"),
+        "IPYTHONDIR": str(fresh / "ipython"), "JUPYTER_CONFIG_DIR": str(fresh / "jupyter"),
+        "JUPYTER_DATA_DIR": str(fresh / "jupyter-data"), "JUPYTER_RUNTIME_DIR": str(fresh / "jupyter-runtime"),
+        "XDG_CONFIG_HOME": str(fresh / "config"), "XDG_CACHE_HOME": str(fresh / "cache"),
+        "MPLCONFIGDIR": str(fresh / "matplotlib"), "MPLBACKEND": "Agg",
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
         "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -77,7 +96,7 @@ def environment(scratch: Path) -> dict[str, str]:
     }
 
 
-def _bwrap_mounts(scratch: Path) -> list[str]:
+def _bwrap_mounts(scratch: Path, binds: tuple[Path, ...], ro_files: tuple[Path, ...]) -> list[str]:
     args = []
     for top in ("bin", "lib", "lib32", "lib64", "sbin"):
         path = Path("/") / top
@@ -91,15 +110,19 @@ def _bwrap_mounts(scratch: Path) -> list[str]:
     # A fresh /tmp first: the binds below may lie under /tmp (a kit cloned there) and must stay visible.
     args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     made: set[Path] = set()
-    for path in [*readonly_paths(), scratch]:
+    for path in [*readonly_paths(), scratch, *binds, *ro_files]:
         for parent in _ancestors(path):
             if parent not in made:
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
     for path in readonly_paths():
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch / "work")]
-    return args
+    args += ["--bind", str(scratch), str(scratch)]
+    for path in binds:
+        args += ["--bind", str(path), str(path)]
+    for path in ro_files:
+        args += ["--ro-bind", str(path), str(path)]
+    return [*args, "--chdir", str(scratch / "work")]
 
 
 def _limits(limits: Limits, processes: int) -> list[str]:
@@ -120,11 +143,14 @@ def _user_processes() -> int:
     return count
 
 
-def wrap(command: list[str], scratch: Path, *, slot: int, limits: Limits = Limits()) -> list[str]:
-    """The command line that runs `command` inside the sandbox, with `scratch` as its only writable folder."""
+def wrap(command: list[str], scratch: Path, *, slot: int, limits: Limits = Limits(), binds: tuple[Path, ...] = (),
+         ro_files: tuple[Path, ...] = (), extra_env: dict[str, str] | None = None) -> list[str]:
+    """The command line that runs `command` inside the sandbox, with `scratch` (and `binds`) as its only
+    writable folders and `ro_files` visible read-only."""
     scratch = Path(scratch).resolve()
-    env = [a for key, value in environment(scratch).items() for a in ("--setenv", key, value)]
-    common = ["--die-with-parent", "--new-session", "--clearenv", *env, *_bwrap_mounts(scratch)]
+    env = [a for key, value in {**environment(scratch), **(extra_env or {})}.items() for a in ("--setenv", key, value)]
+    mounts = _bwrap_mounts(scratch, tuple(Path(b) for b in binds), tuple(Path(f) for f in ro_files))
+    common = ["--die-with-parent", "--new-session", "--clearenv", *env, *mounts]
     if os.geteuid() == 0:
         uid = str(sandbox_uid(slot))
         return ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
@@ -148,13 +174,14 @@ def unconfined(command: list[str], *, limits: Limits = Limits()) -> list[str]:
     return [*_limits(limits, _user_processes() + limits.processes), *command]
 
 
-def prepare(scratch: Path, *, slot: int) -> None:
-    """Make the scratch folder's layout and hand it to the sandbox user (root mode)."""
-    for sub in ("work", "tmp", "home", "kernel"):
-        (scratch / sub).mkdir(parents=True, exist_ok=True)
+def prepare(scratch: Path, *, slot: int, shared: tuple[Path, ...] = ()) -> None:
+    """Make a new scratch folder's layout and hand it (and `shared`, the sandbox's other writable
+    or readable paths) to the sandbox user in root mode. Called before any learner code runs."""
+    for sub in ("work", "tmp", "home"):
+        (scratch / sub).mkdir(parents=True)
     if os.geteuid() == 0:
         uid = sandbox_uid(slot)
-        for path in [scratch, *scratch.rglob("*")]:
+        for path in [scratch, *scratch.iterdir(), *shared]:
             os.lchown(path, uid, uid)
 
 
@@ -174,7 +201,7 @@ def check_available() -> None:
     with tempfile.TemporaryDirectory(prefix="tpm-sandbox-check-") as tmp:
         scratch = Path(tmp) / "probe"
         prepare(scratch, slot=0)
-        done = subprocess.run(wrap([sys.executable, "-c", "import tpmkit"], scratch, slot=0),
+        done = subprocess.run(wrap([sys.executable, "-I", "-c", "import tpmkit"], scratch, slot=0),
                               capture_output=True, text=True, timeout=60)
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]

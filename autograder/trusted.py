@@ -6,6 +6,15 @@ fetched from the learner's kernel as plain data before the test runs. A chain on
 called inside the sandbox on arguments the test chose, and only its plain result comes back. The
 course's own imports (`from tpmkit import check`) are replayed here, so nothing the learner did to
 their copies of those modules (or to builtins, or to IPython) reaches the test.
+
+Names the course's setup cells bind (`shop`, `repo_path`, `ITEM_IDS`) are the course's, not the
+learner's: a test reads them from the grader's own replica of the setup (`autograder.replica`),
+never from the learner's kernel, where the learner could have rebound them.
+
+A test that calls learner code (or indexes a learner value) hands that code the test's inputs, which
+may be hidden. Such a test is "probing": the runner runs it after the learner's last cell, and its
+message never shows a learner value (which could carry those inputs back out), only the question's
+own words.
 """
 
 from __future__ import annotations
@@ -84,26 +93,48 @@ class _Fetches(ast.NodeTransformer):
 class CompiledTest:
     code: object                   # compiled, learner names replaced by placeholders
     expressions: dict[str, str]    # placeholder -> expression to fetch from the learner's kernel
+    course_names: frozenset[str] = frozenset()  # course-owned names the test reads (from the replica)
+
+    @property
+    def probing(self) -> bool:
+        """Does the test hand learner code its own inputs (a call, an index, an attribute)?"""
+        return any(not expression.isidentifier() for expression in self.expressions.values())
 
 
-def compile_test(source: str, imports: str) -> CompiledTest:
-    """Prepare a test cell (its source from the course, hidden tests included) to run in the grader."""
+def loaded_names(source: str) -> set[str]:
+    return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def compile_test(source: str, imports: str, course_names: frozenset[str] = frozenset()) -> CompiledTest:
+    """Prepare a test cell (its source from the course, hidden tests included) to run in the grader.
+
+    `course_names` are bound by the course's setup cells: they come from the replica, never fetched."""
     tree = ast.parse(source)
-    trusted = _bound_names(tree) | _bound_names(ast.parse(imports)) | _BUILTINS
+    own = _bound_names(tree) | _bound_names(ast.parse(imports)) | _BUILTINS
+    trusted = own | set(course_names)
     loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     fetches = _Fetches(loaded - trusted)
     tree = ast.fix_missing_locations(fetches.visit(tree))
-    return CompiledTest(compile(tree, "<test>", "exec"), fetches.expressions)
+    return CompiledTest(compile(tree, "<test>", "exec"), fetches.expressions,
+                        frozenset(loaded & set(course_names) - own))
 
 
-def evaluate(test: CompiledTest, imports: str, fetch: Callable[[str], object]) -> Outcome:
-    """Fetch the learner values the test reads, then run it here. `fetch` raises FetchFailed."""
-    namespace: dict = {"__name__": "__tpm_test__"}
+PROBING_FAILED = ("Your code's results on this question's test inputs are not right yet (the inputs are not shown, "
+                  "so that they stay the test's own).")
+
+
+def evaluate(test: CompiledTest, imports: str, fetch: Callable[[str], object], *,
+             course: dict | None = None) -> Outcome:
+    """Fetch the learner values the test reads, then run it here. `fetch` raises FetchFailed.
+
+    `course` holds the replica's values of the course-owned names the test reads."""
+    namespace: dict = {"__name__": "__tpm_test__", **{n: (course or {})[n] for n in test.course_names}}
+    probing = test.probing
     try:
         for placeholder, expression in test.expressions.items():
             namespace[placeholder] = fetch(expression)
     except FetchFailed as exc:
-        return Outcome("error", str(exc))
+        return Outcome("error", PROBING_FAILED if probing else str(exc))
     with _LOCK:
         printed = io.StringIO()
         try:
@@ -111,9 +142,13 @@ def evaluate(test: CompiledTest, imports: str, fetch: Callable[[str], object]) -
                 exec(compile(imports, "<imports>", "exec"), namespace)  # noqa: S102 - the course's own code
                 exec(test.code, namespace)  # noqa: S102 - the course's own test, on plain data
         except (CheckFailed, KitError) as exc:
-            return Outcome("failed", str(exc).strip() or "This answer is not right yet.")
+            shown = str(exc).strip() or "This answer is not right yet."
+            if probing and not getattr(exc, "value_free", False):
+                shown = PROBING_FAILED
+            return Outcome("failed", shown)
         except AssertionError:
             return Outcome("failed", "A hidden test did not pass.")
         except Exception as exc:  # noqa: BLE001 - any other failure is this question's error, not the batch's
             return Outcome("error", f"The test could not check your answer ({type(exc).__name__}).")
-    return Outcome("passed", printed.getvalue().strip() or "Passed.")
+    # A probing test's printed lines could show learner values: its pass message is the grader's own.
+    return Outcome("passed", "Passed." if probing else (printed.getvalue().strip() or "Passed."))

@@ -1,8 +1,12 @@
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Tests never read or write the gradebook an instructor's shell points at (autograder.gradebook.resolve_url).
+os.environ.pop("TPM_GRADE_DB_URL", None)
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,12 @@ def submission(aid: str, overrides: dict[str, str] | None = None):
     return fill_answers(released(aid), source(aid), overrides)
 
 
+def answer(aid: str, grade_id: str) -> str:
+    """The solution's text of one answer cell, as a learner would type it."""
+    cell = next(c for c in source(aid).cells if notebooks.nbgrader_id(c) == grade_id)
+    return notebooks.solution_text(cell.source)
+
+
 def blank(aid: str):
     return copy.deepcopy(released(aid))
 

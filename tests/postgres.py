@@ -48,6 +48,9 @@ class PostgresServer:
             shutil.chown(self.folder, "postgres", "postgres")
         self._run([str(self.bin / "initdb"), "-D", str(self.data), "-U", "tpm", "--auth=trust", "-E", "UTF8",
                    "--no-sync"])
+        # `tpm` (the superuser) stays trusted; every other role must give its password, as on a real server.
+        hba = self.data / "pg_hba.conf"
+        hba.write_text("host all tpm 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run([str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"),
                    "-w", "-t", "60", "start"])
@@ -60,12 +63,19 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"postgresql://tpm@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, *, password: str | None = None) -> str:
+        """A new empty database; with `password`, owned by a new role `NAME_owner` that must log in with it."""
         import psycopg
+        from psycopg import sql
 
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name)
+            if password is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                return self.url(name)
+            role = sql.Identifier(f"{name}_owner")
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password)))
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), role))
+        return f"postgresql://{name}_owner:{password}@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():

@@ -1,13 +1,21 @@
 """`tpm-grade collect`: LMS downloads land in submitted/STUDENT/ID/ID.ipynb, or nothing moves.
 
 The file-name layouts are the ones Canvas and Moodle write (see docs/instructor.md for the sources).
-A name no layout explains, two learners on one student id, a stranger under --roster-check, or a
-changed notebook without --force stop the command in one line, with submitted/ and the gradebook
-exactly as they were; --force keeps the replaced notebook."""
+A name no layout explains, a stranger under --roster-check, or a changed notebook without --force
+stop the command in one line, with submitted/ and the gradebook exactly as they were; --force keeps
+the replaced notebook.
+
+File names are hostile input (the learner chose the end of each one): a name cannot claim another
+learner's id, two claims on one student are a reported conflict that collects neither, and a symbolic
+link or unsafe zip path is reported for its student and never read."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
+import zipfile
 from pathlib import PurePosixPath
 
 import pytest
@@ -49,6 +57,18 @@ def _target(course, student):
      "onlinetext.html", False),
     ("ana.ipynb", "plain", "ana", "", "ana.ipynb", False),
     ("ana_07-slos.ipynb", "plain", "ana", "", "ana_07-slos.ipynb", False),
+    # The learner chose everything after the LMS's own part, including text that looks like someone else's:
+    ("Mallory_777_assignsubmission_file_x_555_assignsubmission_file_07-slos.ipynb", "moodle", "777", "Mallory",
+     "x_555_assignsubmission_file_07-slos.ipynb", False),
+    ("Mallory_777_assignsubmission_file_/Ada Lovelace_555_assignsubmission_file_/07-slos.ipynb", "moodle", "777",
+     "Mallory", "Ada Lovelace_555_assignsubmission_file_/07-slos.ipynb", False),
+    ("turingalan_2001_5004_lovelaceada_1001_5001_07-slos.ipynb", "canvas", "2001", "turingalan",
+     "lovelaceada_1001_5001_07-slos.ipynb", False),
+    ("turingalan_LATE_2001_5004_x_LATE_1001_5001_07-slos.ipynb", "canvas", "2001", "turingalan",
+     "x_LATE_1001_5001_07-slos.ipynb", True),
+    ("LATE_anon_x7Yq2_5010_anon_zzz_5011_07-slos.ipynb", "canvas", "anon_x7Yq2", "", "anon_zzz_5011_07-slos.ipynb",
+     True),
+    ("turingalan_2001_5004_two\nlines.ipynb", "canvas", "2001", "turingalan", "two\nlines.ipynb", False),
 ])
 def test_layouts_are_read_from_file_names(name, layout, key, who, own, late):
     found = collect.explain(PurePosixPath(name))
@@ -125,8 +145,6 @@ def test_changed_notebook_needs_force_and_the_old_one_is_kept(course, tmp_path, 
 @pytest.mark.parametrize(("files", "phrase"), [
     ({"lovelaceada_1001_5001_07-slos.ipynb": {}, "my notebook (1).ipynb": {}, "notes.txt": "x"},
      "2 file name(s) in download.zip fit no known layout, for example 'my notebook (1).ipynb'"),
-    ({"lovelaceada_1001_5001_07-slos.ipynb": {}, "ana.ipynb": {}},
-     "two learners in download.zip map to the student id 'ana'"),
     ({}, "download.zip holds no files"),
 ])
 def test_bad_download_is_refused_and_nothing_is_written(files, phrase, course, tmp_path, capsys):
@@ -151,3 +169,145 @@ def test_command_that_cannot_run_says_why(argv, phrase, course, tmp_path, capsys
     before = snapshot(course)
     err = refused([a.format(**paths) for a in argv] + ["--course", str(course)], capsys)
     assert phrase in err and snapshot(course) == before
+
+
+# --- learner-controlled names are hostile input ---------------------------------------------------------------
+
+GREEDY_MOODLE = re.compile(r"^(?P<name>.+)_(?P<key>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)_(?P<file>.*)$")
+FORGED = "Mallory_777_assignsubmission_file_x_555_assignsubmission_file_07-slos.ipynb"
+
+
+def _add_links(download, links: dict[str, str]):
+    """Append symbolic-link members (name -> target) to a zip, as `zip --symlinks` writes them."""
+    with zipfile.ZipFile(download, "a") as zf:
+        for name, target in links.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zf.writestr(info, target)
+    return download
+
+
+def test_the_forged_name_hijacks_when_read_greedily():
+    """Not vacuous: read greedily, Mallory's upload claims Ada's participant id, and its name wins over hers."""
+    match = GREEDY_MOODLE.match(FORGED)
+    assert (match["key"], match["file"]) == ("555", "07-slos.ipynb")
+    hers = collect.Found("Ada Lovelace_555_assignsubmission_file_my-work.ipynb", "moodle", "555", "Ada Lovelace",
+                         "my-work.ipynb", False, b"hers")
+    forged = collect.Found(FORGED, "moodle", "555", match["name"], match["file"], False, b"mallory's")
+    assert collect._choose("participant-555", [hers, forged], AID).found is forged
+
+
+@pytest.mark.parametrize(("victim_file", "forged", "victim", "uploader"), [
+    ("Ada Lovelace_555_assignsubmission_file_my-work.ipynb", FORGED, "participant-555", "participant-777"),
+    ("Ada Lovelace_555_assignsubmission_file_/my-work.ipynb",
+     "Mallory_777_assignsubmission_file_/Ada Lovelace_555_assignsubmission_file_/07-slos.ipynb",
+     "participant-555", "participant-777"),
+    ("lovelaceada_1001_5001_my-work.ipynb", "turingalan_2001_5004_lovelaceada_1001_5001_07-slos.ipynb", "ana", "2001"),
+    ("lovelaceada_1001_5001_my-work.ipynb", "turingalan_LATE_2001_5004_x_LATE_1001_5001_07-slos.ipynb", "ana", "2001"),
+])
+def test_a_file_name_cannot_claim_another_learner(victim_file, forged, victim, uploader, course, tmp_path, capsys):
+    good, blank = grading.submission(AID), grading.blank(AID)
+    download = canvas_zip(tmp_path / "hijack.zip", {victim_file: good, forged: blank})
+    assert cli.main(["collect", str(download), "-a", AID, "--course", str(course)]) == 0
+    assert json.loads(_target(course, victim).read_text()) == good, "the victim keeps their own notebook"
+    assert json.loads(_target(course, uploader).read_text()) == blank, "the upload is its uploader's"
+    assert "conflict" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("first", "second", "victim", "line"), [
+    # Canvas: a display name forged to begin with Ada's ids ('mallory_1001_5002', user 2001).
+    ({"lovelaceada_1001_5001_07-slos.ipynb": "good"},
+     {"lovelaceada_1001_5001_07-slos.ipynb": "good", "mallory_1001_5002_2001_5003_07-slos.ipynb": "blank"},
+     "ana", "ana: not collected: conflict: 'lovelaceada_1001_5001_07-slos.ipynb' and "
+            "'mallory_1001_5002_2001_5003_07-slos.ipynb' both claim ana; none of them was collected"),
+    # Moodle: the same forgery, Mallory's full name being 'Mallory_555_assignsubmission_file_'.
+    ({"Ada Lovelace_555_assignsubmission_file_/07-slos.ipynb": "good"},
+     {"Ada Lovelace_555_assignsubmission_file_/07-slos.ipynb": "good",
+      "Mallory_555_assignsubmission_file__777_assignsubmission_file_/07-slos.ipynb": "blank"},
+     "participant-555", "participant-555: not collected: conflict: 'Ada Lovelace_555_assignsubmission_file_/"
+     "07-slos.ipynb' and 'Mallory_555_assignsubmission_file__777_assignsubmission_file_/07-slos.ipynb' both "
+     "claim participant-555; none of them was collected"),
+    # Two LMS ids on one student id (a Canvas user and a plain STUDENTID.ipynb).
+    ({"lovelaceada_1001_5001_07-slos.ipynb": "good"},
+     {"lovelaceada_1001_5001_07-slos.ipynb": "good", "ana.ipynb": "blank"},
+     "ana", "ana: not collected: conflict: 'lovelaceada_1001_5001_07-slos.ipynb' and 'ana.ipynb' both claim ana; "
+            "none of them was collected"),
+])
+def test_two_claims_on_one_learner_are_a_conflict_and_neither_replaces_the_other(first, second, victim, line,
+                                                                                 course, tmp_path, capsys):
+    notebook = {"good": grading.submission(AID), "blank": grading.blank(AID)}
+    one = canvas_zip(tmp_path / "first.zip", {name: notebook[nb] for name, nb in first.items()})
+    assert cli.main(["collect", str(one), "-a", AID, "--course", str(course)]) == 0
+    kept = _target(course, victim).read_bytes()
+    two = canvas_zip(tmp_path / "second.zip", {**{name: notebook[nb] for name, nb in second.items()},
+                                               "babbagecharles_1002_5009_07-slos.ipynb": notebook["blank"]})
+    capsys.readouterr()
+    # Exit 1: the rest is collected, but someone must look; even --force replaces nothing in conflict.
+    assert cli.main(["collect", str(two), "-a", AID, "--force", "--course", str(course)]) == 1
+    err = capsys.readouterr().err
+    assert [x for x in err.splitlines() if "conflict" in x] == [line]
+    assert _target(course, victim).read_bytes() == kept
+    assert json.loads(_target(course, "bo").read_text()) == notebook["blank"], "the rest of the download is collected"
+
+
+def test_two_claims_in_a_fresh_course_write_nothing_for_that_student(course, tmp_path, capsys):
+    download = canvas_zip(tmp_path / "download.zip", {"lovelaceada_1001_5001_07-slos.ipynb": {}, "ana.ipynb": {}})
+    before = snapshot(course)
+    assert cli.main(["collect", str(download), "-a", AID, "--course", str(course)]) == 1
+    assert "ana: not collected: conflict:" in capsys.readouterr().err
+    assert snapshot(course) == before and not (course / "submitted").exists()
+
+
+def test_links_in_an_unpacked_download_are_reported_and_never_read(course, tmp_path, capsys):
+    secret = tmp_path / "answers" / "07-slos.ipynb"
+    secret.parent.mkdir()
+    secret.write_text("SECRET-MARKER")
+    folder = tmp_path / "download"
+    good = grading.submission(AID)
+    for name in ("Ada Lovelace_555_assignsubmission_file_/07-slos.ipynb", "lovelaceada_1001_5001_07-slos.ipynb"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(json.dumps(good))
+    links = [folder / "Mallory_777_assignsubmission_file_" / "07-slos.ipynb",
+             folder / "babbagecharles_1002_5002_07-slos.ipynb"]
+    links[0].parent.mkdir()
+    for link in links:
+        link.symlink_to(secret)
+        assert link.is_file() and link.read_bytes() == b"SECRET-MARKER"   # not vacuous: followed, it is read
+    assert cli.main(["collect", str(folder), "-a", AID, "--course", str(course)]) == 0
+    err = capsys.readouterr().err
+    assert ("participant-777: not collected: 07-slos.ipynb is a symbolic link; submit the notebook file itself "
+            "(Mallory_777_assignsubmission_file_/07-slos.ipynb)") in err
+    assert "bo: not collected: babbagecharles_1002_5002_07-slos.ipynb is a symbolic link" in err
+    assert _target(course, "ana").is_file() and _target(course, "participant-555").is_file()
+    assert not any(b"SECRET-MARKER" in p.read_bytes() for p in (course / "submitted").rglob("*") if p.is_file())
+    assert not (course / "submitted" / "bo").exists() and not (course / "submitted" / "participant-777").exists()
+
+
+def test_a_linked_lms_folder_is_refused_and_not_followed(course, tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "07-slos.ipynb").write_text("SECRET-MARKER")
+    folder = tmp_path / "download"
+    (folder / "Ada Lovelace_555_assignsubmission_file_").mkdir(parents=True)
+    (folder / "Ada Lovelace_555_assignsubmission_file_" / "07-slos.ipynb").write_text("{}")
+    os.symlink(elsewhere, folder / "Mallory_777_assignsubmission_file_")
+    before = snapshot(course)
+    err = refused(["collect", str(folder), "-a", AID, "--course", str(course)], capsys)
+    assert "'Mallory_777_assignsubmission_file_' in download cannot be collected" in err and "symbolic link" in err
+    assert snapshot(course) == before
+
+
+def test_zip_members_that_must_not_be_read_are_reported_for_their_learner(course, tmp_path, capsys):
+    good, blank = grading.submission(AID), grading.blank(AID)
+    download = canvas_zip(tmp_path / "download.zip", {"lovelaceada_1001_5001_07-slos.ipynb": good,
+                                                      "../babbagecharles_1002_5002_07-slos.ipynb": blank,
+                                                      "hoppergrace_1003_5003_07-slos.ipynb": blank})
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(download, "a") as zf:
+        zf.writestr("hoppergrace_1003_5003_07-slos.ipynb", json.dumps(good))   # a zip may name one path twice
+    _add_links(download, {"vaughandorothy_1004_5004_07-slos.ipynb": "/etc/passwd"})
+    assert cli.main(["collect", str(download), "-a", AID, "--course", str(course)]) == 0
+    err = capsys.readouterr().err
+    assert "bo: not collected: the zip holds an unsafe path (../babbagecharles_1002_5002_07-slos.ipynb)" in err
+    assert "cy: not collected: the zip holds this file more than once (hoppergrace_1003_5003_07-slos.ipynb)" in err
+    assert "di: not collected: vaughandorothy_1004_5004_07-slos.ipynb is a symbolic link" in err
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["ana"]

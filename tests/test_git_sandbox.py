@@ -3,10 +3,12 @@ leaving nothing behind; and a grading reader that runs nothing a tampered reposi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -34,6 +36,28 @@ def raw_git(path: str, *args: str) -> str:
     done = subprocess.run(["git", "-C", path, "-c", f"safe.directory={path}", *args], env=env,
                           capture_output=True, text=True, check=True)
     return done.stdout.strip()
+
+
+_AUDIT: list | None = None
+
+
+def _audit(name, args):
+    if _AUDIT is not None and (name in ("open", "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn",
+                                        "os.spawn", "os.fork", "os.forkpty", "pty.spawn")):
+        _AUDIT.append((name, args))
+
+
+sys.addaudithook(_audit)  # audit hooks cannot be removed: this one records only inside audit_events()
+
+
+@contextlib.contextmanager
+def audit_events():
+    global _AUDIT
+    _AUDIT = []
+    try:
+        yield _AUDIT
+    finally:
+        _AUDIT = None
 
 
 @pytest.fixture
@@ -74,10 +98,18 @@ def isolated(tmp_path, monkeypatch):
 
 def test_missing_git_is_one_clear_sentence(monkeypatch, tmp_path):
     monkeypatch.setattr(git_sandbox.shutil, "which", lambda name: None)
-    for call in (Sandbox, git_sandbox.practice_repo, lambda: summary(str(tmp_path))):
+    for call in (Sandbox, git_sandbox.practice_repo):
         with pytest.raises(KitError) as info:
             call()
         assert str(info.value) == "git is not installed: install it from https://git-scm.com and restart the kernel."
+
+
+def test_the_grading_reader_does_not_need_git():
+    repo = git_sandbox.exercise_repo()
+    before = summary(repo.path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(git_sandbox.shutil, "which", lambda name: None)
+        assert summary(repo.path) == before
 
 
 def test_missing_git_is_reported_before_any_folder_is_made(monkeypatch, tmp_path):
@@ -318,24 +350,24 @@ def test_summary_normalises_line_endings_and_trailing_space():
     assert summary(repo.path)["files_on_main"] == {"a.txt": "one\ntwo"}
 
 
-def test_summary_runs_only_plumbing_with_hooks_and_fsmonitor_off(monkeypatch):
+def test_summary_starts_no_process_and_opens_nothing_outside_the_repository():
+    """An audit hook sees every process start and every file opened by path while summary runs."""
     repo = git_sandbox.exercise_repo()
     repo.git("merge", "tip-jar")
-    seen = []
-    real_run = subprocess.run
-
-    def spy(command, *args, **kwargs):
-        seen.append(command)
-        return real_run(command, *args, **kwargs)
-
-    monkeypatch.setattr(git_sandbox.subprocess, "run", spy)
-    summary(repo.path)
-    assert seen
-    for command in seen:
-        words = [w for w in command[1:] if not w.startswith("-") and "=" not in w]
-        assert words[0] in ("rev-parse", "cat-file", "rev-list", "ls-files"), command
-        assert f"core.hooksPath={os.devnull}" in command and "core.fsmonitor=false" in command
-        assert "--no-pager" in command
+    started, opened = [], []
+    with audit_events() as events:
+        summary(repo.path)
+    for name, args in events:
+        if name in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+                    "os.forkpty", "pty.spawn"):
+            started.append((name, args))
+        elif name == "open" and isinstance(args[0], (str, bytes)) and os.path.isabs(os.fsdecode(args[0])):
+            opened.append(os.fsdecode(args[0]))
+    assert started == []
+    allowed = (os.path.realpath(repo.path) + os.sep, os.path.join(os.path.realpath(tempfile.gettempdir()),
+               "tpmkit-read-"), os.path.realpath(sys.prefix) + os.sep, os.path.realpath(sys.base_prefix) + os.sep)
+    outside = [path for path in opened if not (os.path.realpath(path) + os.sep).startswith(allowed)]
+    assert outside == []
 
 
 def test_summary_runs_nothing_a_tampered_repository_asks_for(tmp_path):

@@ -98,3 +98,16 @@ def test_list_without_a_gradebook_says_so(empty_course, capsys):
     assert cli.main(["roster", "list", "--course", str(empty_course)]) == 0
     assert "No students in the gradebook yet" in capsys.readouterr().out
     assert not (empty_course / "gradebook.db").exists()
+
+
+def test_the_gradebook_url_comes_from_the_environment_unless_db_url_is_given(course, tmp_path, monkeypatch, capsys):
+    elsewhere = tmp_path / "elsewhere" / "gradebook.db"
+    elsewhere.parent.mkdir()
+    (course / "gradebook.db").rename(elsewhere)
+    monkeypatch.setenv("TPM_GRADE_DB_URL", f"sqlite:///{elsewhere}")
+    assert cli.main(["roster", "list", "--course", str(course)]) == 0
+    assert "Lovelace" in capsys.readouterr().out
+    assert not (course / "gradebook.db").exists()
+    here = f"sqlite:///{course / 'gradebook.db'}"
+    assert cli.main(["roster", "list", "--course", str(course), "--db-url", here]) == 0
+    assert "No students in the gradebook yet" in capsys.readouterr().out, "--db-url wins over the environment"

@@ -167,7 +167,7 @@ def close(value, expected: float, name: str, *, abs_tol: float = 0.0, hint: str 
     """Hidden test: `value` is within `abs_tol` of `expected` (a tiny relative slack covers float noise)."""
     got = plain_number(value, name)
     if not math.isclose(got, expected, rel_tol=1e-9, abs_tol=abs_tol):
-        raise CheckFailed(f"{name} is not right yet. {hint}".rstrip())
+        raise CheckFailed(f"{name} is not right yet. {hint}".rstrip(), value_free=True)
 
 
 def equal(value, expected, name: str, *, hint: str = "") -> None:
@@ -183,7 +183,7 @@ def equal(value, expected, name: str, *, hint: str = "") -> None:
     else:
         got = plain_number(value, name)
     if got != expected:
-        raise CheckFailed(f"{name} is not right yet. {hint}".rstrip())
+        raise CheckFailed(f"{name} is not right yet. {hint}".rstrip(), value_free=True)
 
 
 def same_items(value, expected: list, name: str, *, hint: str = "") -> None:
@@ -192,4 +192,4 @@ def same_items(value, expected: list, name: str, *, hint: str = "") -> None:
     if type(got) is not list:
         raise CheckFailed(f"{name} should be a list, but it is a {type(value).__name__}.")
     if sorted(map(repr, got)) != sorted(map(repr, expected)):
-        raise CheckFailed(f"{name} is not right yet. {hint}".rstrip())
+        raise CheckFailed(f"{name} is not right yet. {hint}".rstrip(), value_free=True)

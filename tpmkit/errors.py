@@ -13,7 +13,15 @@ class KitError(ValueError):
 
 
 class CheckFailed(AssertionError):
-    """An answer that a self-check or a test did not accept. The message says why."""
+    """An answer that a self-check or a test did not accept. The message says why.
+
+    `value_free` marks a message that shows nothing of the learner's value (only the question's own
+    words): the grader may show it even where the value could carry a hidden test's inputs.
+    """
+
+    def __init__(self, message: str = "", *, value_free: bool = False):
+        super().__init__(message)
+        self.value_free = value_free
 
 
 def _show_one_line(shell, etype, value, tb, tb_offset=None):

@@ -15,27 +15,41 @@ commit hashes on every machine (a planted merge base is a fixed answer).
     repo.graph()                           # git log --graph --oneline --all
     repo.cleanup()                         # or: with practice_repo() as repo: ...
 
-`summary(path)` reads a repository for grading with plumbing commands only (`rev-parse`,
-`cat-file`, `rev-list`, `ls-files`) and the same isolation, so a repository whose own config was
-tampered with cannot make it run hooks, filters, pagers or external programs. The sandbox lives
-under the temporary folder (`TMPDIR`), which the grading kernel shares with the grader, so the
-grader can read it with `summary(repo.path)` in its own process.
+`summary(path)` reads a repository for grading, possibly in the grader's own process and as root,
+so it runs nothing at all, not even git: a learner writes the repository's config, and git obeys
+config that runs programs (hooks, fsmonitor, filters, a promisor remote's upload-pack...). Instead
+it copies `.git` (a real folder; a `.git` file pointing elsewhere is refused) into a private
+temporary folder with `tpmkit.safe_files`, which never follows a symlink; drops from the copy the
+files that point at other folders (alternates, commondir, gitdir) and replaces its config; then
+reads the copy with dulwich, a library that only parses. Object sizes are read from their headers
+before anything is unpacked, and tracked files in the working folder are opened without following
+symlinks. Copies, files and sizes are capped; anything over a cap or damaged is one KitError. The
+sandbox lives under the temporary folder (`TMPDIR`), which the grading kernel shares with the
+grader, so the grader can read it with `summary(repo.path)` in its own process.
 """
 
 from __future__ import annotations
 
 import calendar
+import contextlib
 import io
+import itertools
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import weakref
+import zlib
 from pathlib import Path
 
+from dulwich.index import Index
+from dulwich.objects import Blob, Commit, Tag, Tree
+from dulwich.repo import Repo
 from matplotlib.figure import Figure
 
+from tpmkit import replica, safe_files
 from tpmkit.errors import CheckFailed, KitError
 
 __all__ = ["MERGE_METHODS", "PullRequest", "Sandbox", "check_finished", "conflict_demo", "exercise_repo",
@@ -78,15 +92,6 @@ _SANDBOX_CONFIG = {
     "protocol.file.allow": "always",
     "advice.detachedHead": "false",
 }
-# The grading reader adds nothing that could run a program.
-_READER_CONFIG = {
-    "core.hooksPath": os.devnull,
-    "core.fsmonitor": "false",
-    "core.attributesFile": os.devnull,
-    "core.excludesFile": os.devnull,
-    "core.pager": "cat",
-}
-_PLUMBING = ("rev-parse", "cat-file", "rev-list", "ls-files")
 _MARKER = re.compile(r"^(<{7}|>{7})(\s|$)", re.MULTILINE)
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _PREFIX = "tpmkit-git-"
@@ -170,12 +175,20 @@ class Sandbox:
     block, and so does Python when the sandbox is no longer used or the kernel stops.
     """
 
-    def __init__(self, name: str = "till-app"):
+    def __init__(self, name: str = "till-app", *, root: str | None = None):
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise KitError(f"name must be a short lower-case folder name such as 'till-app', not {name!r}.")
         self._git = _git_binary()
         _sweep_stale()
-        self._root = tempfile.mkdtemp(prefix=_PREFIX)
+        if root is None:
+            self._root = tempfile.mkdtemp(prefix=_PREFIX)
+        else:  # a place the grader knows (see exercise_repo)
+            try:
+                os.mkdir(root, 0o700)
+            except FileExistsError:
+                raise KitError("The exercise repository was already made in this kernel: use the `repo` "
+                               "the setup cell made.") from None
+            self._root = root
         self._finalizer = weakref.finalize(self, shutil.rmtree, self._root, ignore_errors=True)
         Path(self._root, _OWNER).write_text(str(os.getpid()))
         self._home = os.path.join(self._root, "home")
@@ -438,7 +451,8 @@ class PullRequest:
         """Run the automatic checks on the branch's latest pushed commit and print each result."""
         self._open()
         tip = self._tip()
-        files = _tree_files(self.repo.path, f"{tip}^{{tree}}")
+        with _private_copy(self.repo.path) as git:
+            files = _tree_files(git.object_store, tip)
         results = _ci_checks(files)
         for name, ok, detail in results:
             print(f"{'✓' if ok else '✗'} {name}{'' if ok else f': {detail}'}")
@@ -516,28 +530,182 @@ def _ci_checks(files: dict[str, str]) -> list[tuple[str, bool, str]]:
 
 
 # --- reading a repository safely (grading) -------------------------------------------------------
+#
+# The grader reads repositories that learners built, possibly as root, so nothing here runs a
+# program or follows a path the repository names. Their .git folder is first copied with
+# safe_files (no symlink is ever followed, even one swapped in during the copy), the files that
+# point git elsewhere are dropped from the copy and its config is replaced, so nothing the learner
+# wrote into it is read; then dulwich, a library that only parses, reads the copy.
+
+_COPY_FILES = 20_000
+_COPY_BYTES = 200_000_000
+_MAX_OBJECT = 16_000_000   # the most any tree, commit or delta base may unpack to
+_MAX_CHAIN = 250           # the longest chain of deltas followed (git's deepest is 4095, its default 50)
+_POINTERS = ("commondir", "gitdir", "config.worktree", "worktrees", "objects/info/alternates",
+             "objects/info/http-alternates",
+             "objects/pack/multi-pack-index")  # not a pointer, but it could send dulwich to an entry unchecked
+_PLAIN_CONFIG = b"[core]\n\trepositoryformatversion = 0\n\tbare = true\n"
+_KINDS = {b"commit": 1, b"tree": 2, b"blob": 3, b"tag": 4}
+_HEX = re.compile(rb"[0-9a-f]{40}")
+
 
 def _repo_root(path) -> str:
     if not isinstance(path, (str, os.PathLike)):
         raise KitError(f"path must be the repository's folder as text (repo.path), not a {type(path).__name__}.")
-    root = os.path.realpath(os.fspath(path))
-    if os.path.islink(os.path.join(root, ".git")) or not os.path.isdir(os.path.join(root, ".git")):
-        raise KitError(f"{os.fspath(path)!r} is not a git repository folder: pass repo.path of a practice repository.")
+    root = os.fspath(path)
+    try:
+        kind = stat.S_IFMT(os.lstat(os.path.join(root, ".git")).st_mode)
+    except OSError:
+        kind = None
+    if kind == stat.S_IFREG:
+        raise KitError(f"{root!r} has a .git file that points to a git folder elsewhere: only a repository with its "
+                       "own .git folder can be read.")
+    if kind != stat.S_IFDIR or os.path.islink(root):
+        raise KitError(f"{root!r} is not a git repository folder: pass repo.path of a practice repository.")
     return root
 
 
-def _plumb(root: str, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    """Run one read-only plumbing command on the repository at `root`; bytes in, bytes out."""
-    if args[0] not in _PLUMBING:  # pragma: no cover - a guard for the module's own code
-        raise ValueError(f"{args[0]} is not one of the read-only commands {_PLUMBING}")
-    config = dict(_READER_CONFIG, **{"safe.directory": root})
-    env = _isolated_env(os.devnull, GIT_OPTIONAL_LOCKS="0", GIT_CEILING_DIRECTORIES=os.path.dirname(root))
-    command = [_git_binary(), "--no-pager", f"--git-dir={os.path.join(root, '.git')}", f"--work-tree={root}",
-               *_flags(config), *args]
+@contextlib.contextmanager
+def _private_copy(root: str):
+    """The repository's .git folder, copied to a new private folder and opened with dulwich; deleted afterwards."""
+    scratch = tempfile.mkdtemp(prefix="tpmkit-read-")
     try:
-        return subprocess.run(command, cwd=root, env=env, input=stdin, capture_output=True, timeout=60)
-    except subprocess.TimeoutExpired:
-        raise KitError("Reading the repository took more than a minute: it is too large to summarise.") from None
+        git_dir = os.path.join(scratch, "git")
+        safe_files.copy_tree(os.path.join(root, ".git"), git_dir, max_files=_COPY_FILES, max_bytes=_COPY_BYTES)
+        for name in _POINTERS:
+            target = os.path.join(git_dir, name)
+            if os.path.isdir(target):
+                shutil.rmtree(target)
+            elif os.path.lexists(target):
+                os.remove(target)
+        os.makedirs(os.path.join(git_dir, "objects"), exist_ok=True)
+        with open(os.path.join(git_dir, "config"), "wb") as handle:  # no includes, extensions or worktree
+            handle.write(_PLAIN_CONFIG)
+        repo = Repo(git_dir, bare=True)
+        repo.object_store.loose_object_size_limit = _MAX_OBJECT  # a loose object whose header lies stops here
+        try:
+            yield repo
+        finally:
+            repo.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    """A delta header's size: 7 bits a byte, lowest first. Returns (value, position after it)."""
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, pos
+
+
+def _packed_header(store, path: str, offset: int, depth: int) -> tuple[int, int, int]:
+    """(kind, size, heaviest) of the pack entry at `offset`, read from its header, following its delta chain.
+
+    `heaviest` is the most that reading it unpacks at once: the entry itself and every delta base.
+    """
+    size = heaviest = None
+    for step in range(depth, _MAX_CHAIN):  # the chain continues the caller's count
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            head = handle.read(512)
+        byte, pos = head[0], 1
+        kind, length, shift = (byte >> 4) & 7, byte & 0x0F, 4
+        while byte & 0x80:
+            byte, pos = head[pos], pos + 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+        heaviest = max(heaviest or 0, length)
+        if kind in (1, 2, 3, 4):
+            return kind, length if size is None else size, heaviest
+        if kind == 6:  # OFS_DELTA: the base is an earlier entry of the same pack
+            byte, pos = head[pos], pos + 1
+            back = byte & 0x7F
+            while byte & 0x80:
+                byte, pos = head[pos], pos + 1
+                back = ((back + 1) << 7) | (byte & 0x7F)
+            base = None
+        elif kind == 7:  # REF_DELTA: the base is named by its hash
+            base, pos = head[pos:pos + 20].hex(), pos + 20
+        else:
+            raise ValueError(f"pack entry of unknown type {kind}")
+        delta = zlib.decompressobj().decompress(head[pos:], 32)
+        source, at = _varint(delta, 0)
+        target, _ = _varint(delta, at)
+        size = target if size is None else size
+        heaviest = max(heaviest, source, target)
+        if base is not None:
+            found = _header(store, base, step + 1)
+            if found is None:
+                raise ValueError("a delta's base is missing")
+            return found[0], size, max(heaviest, found[2])
+        offset -= back
+    raise KitError(f"The repository holds a chain of more than {_MAX_CHAIN} deltas: too deep to read.")
+
+
+def _loose_header(path: str) -> tuple[int, int, int]:
+    with open(path, "rb") as handle:
+        head = zlib.decompressobj().decompress(handle.read(512), 64)
+    kind, _, size = head.split(b"\0", 1)[0].partition(b" ")
+    return _KINDS[kind], int(size), int(size)
+
+
+def _header(store, sha: str, depth: int = 0) -> tuple[int, int, int] | None:
+    """(kind, size, heaviest) of object `sha`, from headers only, or None if it is missing.
+
+    dulwich unpacks a whole object (and its delta bases) to read it, so the sizes are checked first:
+    a file of zeros compresses a thousand to one, and must not be unpacked only to find it is too large.
+    """
+    if depth >= _MAX_CHAIN:
+        raise KitError(f"The repository holds a chain of more than {_MAX_CHAIN} deltas: too deep to read.")
+    found = []
+    for pack in store.packs:
+        try:
+            offset = pack.index.object_offset(bytes.fromhex(sha))
+        except KeyError:
+            continue
+        found.append(_packed_header(store, pack.data.path, offset, depth))
+    loose = os.path.join(store.path, sha[:2], sha[2:])
+    if os.path.isfile(loose):
+        found.append(_loose_header(loose))
+    if not found:
+        return None
+    return found[0][0], found[0][1], max(h[2] for h in found)  # whichever copy dulwich reads, none unpacks more
+
+
+def _unpack(store, sha: str, found: tuple[int, int, int]):
+    if found[2] > _MAX_OBJECT:
+        raise KitError(f"The repository holds an object of more than {_MAX_OBJECT} bytes: too large to read.")
+    return store[sha.encode()]
+
+
+def _load(store, sha: str | None, kind: int | None = None):
+    """The object `sha`, or None if it is missing or not of `kind`; KitError if reading it would unpack too much."""
+    found = _header(store, sha) if sha and _HEX.fullmatch(sha.encode()) else None
+    if found is None or (kind is not None and found[0] != kind):
+        return None
+    return _unpack(store, sha, found)
+
+
+def _peel(store, sha: str | None):
+    """The object `sha` names, with tags followed to what they tag (as git's ^{} does)."""
+    obj = _load(store, sha)
+    for _ in range(10):
+        if not isinstance(obj, Tag):
+            return obj
+        obj = _load(store, obj.object[1].decode())
+    return None
+
+
+def _ref(repo: Repo, name: bytes) -> tuple[str, str | None]:
+    """(the ref that `name` ends at after symbolic refs, its commit hash or None)."""
+    names, sha = repo.refs.follow(name)
+    sha = sha.decode() if sha and _HEX.fullmatch(sha) else None
+    return _text(names[-1] if names else b""), sha
 
 
 def _text(data: bytes) -> str:
@@ -554,76 +722,49 @@ def _normalise(text: str) -> str:
     return "\n".join(lines)
 
 
-def _read_objects(root: str, names: list[str]) -> list[tuple[str, bytes]]:
-    """(type, content) of each object, read with `git cat-file`; blobs over 1 MB are not read, only sized."""
-    if not names:
-        return []
-    checked = _plumb(root, "cat-file", "--batch-check", stdin="".join(f"{n}\n" for n in names).encode())
-    kinds = [line.split() for line in checked.stdout.decode("ascii", errors="replace").splitlines()]
-    wanted = [n for n, k in zip(names, kinds, strict=False) if len(k) == 3 and int(k[2]) <= _MAX_BYTES]
-    contents: dict[str, bytes] = {}
-    if wanted:
-        data = _plumb(root, "cat-file", "--batch", stdin="".join(f"{n}\n" for n in wanted).encode()).stdout
-        pos = 0
-        for name in wanted:
-            end = data.index(b"\n", pos)
-            size = int(data[pos:end].split()[2])
-            contents[name] = data[end + 1:end + 1 + size]
-            pos = end + 1 + size + 1
-    out = []
-    for name, kind in zip(names, kinds, strict=False):
-        if len(kind) != 3:
-            out.append(("missing", b""))
-        elif name in contents:
-            out.append((kind[1], contents[name]))
-        else:
-            out.append((kind[1], f"<a file of {kind[2]} bytes, too large to show>".encode()))
-    return out
+def _blob_text(store, sha: str) -> str:
+    """A file's normalised text; "" if it is missing or not a file; only its size if over 1 MB."""
+    found = _header(store, sha)
+    if found is None or found[0] != Blob.type_num:
+        return ""
+    if found[1] > _MAX_BYTES:
+        return _normalise(f"<a file of {found[1]} bytes, too large to show>")
+    return _normalise(_text(_unpack(store, sha, found).as_raw_string()))
 
 
-def _tree_files(root: str, tree: str) -> dict[str, str]:
-    """path -> text of every file in a tree (sub-folders included), read from the object store only."""
-    found = _plumb(root, "rev-parse", "-q", "--verify", tree).stdout.strip().decode()
-    if not found:
-        return {}
+def _tree_files(store, commit: str | None) -> dict[str, str]:
+    """path -> text of every file in a commit's tree (sub-folders included; submodules skipped)."""
+    top = _peel(store, commit)
+    tree = top.tree.decode() if isinstance(top, Commit) else commit if isinstance(top, Tree) else None
     files: dict[str, str] = {}
-    pending = [("", found)]
+    pending = [("", tree)] if tree else []
     while pending:
         level, pending = pending, []
         blobs = []
-        for (prefix, _), (kind, data) in zip(level, _read_objects(root, [sha for _, sha in level]),
-                                             strict=True):
-            if kind != "tree":
-                continue
-            pos = 0
-            while pos < len(data):
-                space, nul = data.index(b" ", pos), data.index(b"\0", pos)
-                mode, name, sha = data[pos:space], _text(data[space + 1:nul]), data[nul + 1:nul + 21].hex()
-                pos = nul + 21
-                if mode in (b"40000", b"040000"):
-                    pending.append((f"{prefix}{name}/", sha))
-                elif mode != b"160000":  # skip submodules
-                    blobs.append((f"{prefix}{name}", sha))
+        for prefix, sha in level:
+            folder = _load(store, sha, Tree.type_num)
+            for entry in folder.iteritems() if folder is not None else ():
+                name = f"{prefix}{_text(entry.path)}"
+                if entry.mode == 0o040000:
+                    pending.append((name + "/", entry.sha.decode()))
+                elif entry.mode != 0o160000:
+                    blobs.append((name, entry.sha.decode()))
         if len(files) + len(blobs) > _MAX_FILES:
             raise KitError(f"The repository holds more than {_MAX_FILES} files: too many to summarise.")
-        for (path, _), (kind, data) in zip(blobs, _read_objects(root, [sha for _, sha in blobs]),
-                                           strict=True):
-            files[path] = _normalise(_text(data)) if kind == "blob" else ""
+        for path, sha in blobs:
+            files[path] = _blob_text(store, sha)
     return dict(sorted(files.items()))
 
 
-def _worktree_has_markers(root: str) -> bool:
-    """Do any tracked files in the working folder hold conflict markers? Read directly, never through git."""
-    listed = _plumb(root, "ls-files", "-z").stdout
-    for raw in listed.split(b"\0")[:_MAX_FILES]:
-        if not raw:
+def _worktree_has_markers(root: str, index: Index) -> bool:
+    """Do any tracked files in the working folder hold conflict markers? Read with safe_files, never through git."""
+    for raw in itertools.islice(index.paths(), _MAX_FILES):
+        try:
+            data = safe_files.read_file(root, os.fsdecode(raw), max_bytes=_MAX_BYTES)
+        except KitError:  # a symlink, a folder, a file gone or too large: not a text file to check
             continue
-        target = os.path.join(root, os.fsdecode(raw))
-        if os.path.islink(target) or not os.path.isfile(target) or not _inside(os.path.realpath(target), root):
-            continue
-        with open(target, "rb") as handle:
-            if _MARKER.search(_text(handle.read(_MAX_BYTES))):
-                return True
+        if _MARKER.search(_text(data)):
+            return True
     return False
 
 
@@ -638,30 +779,31 @@ def summary(path) -> dict:
     - `files_on_main`: path -> text of every file in main's latest commit, with line endings as
       \\n and trailing spaces and blank lines at either end trimmed.
 
-    Only read-only plumbing commands run, with hooks, fsmonitor, pagers and the user's config
-    switched off; file contents come from git's object store, never through filters.
+    Nothing is run, not even git: a private copy of `.git` is read with dulwich, and the working
+    folder's tracked files are opened without following symlinks. See "reading a repository safely".
     """
-    _git_binary()
     root = _repo_root(path)
-    head = _plumb(root, "rev-parse", "--symbolic-full-name", "HEAD")
-    if head.returncode == 0:
-        ref = _text(head.stdout).strip()
-    else:  # a branch with no commits yet: HEAD names it, read as plain text
-        try:
-            with open(os.path.join(root, ".git", "HEAD"), "rb") as handle:
-                ref = _text(handle.read(200)).removeprefix("ref:").strip()
-        except OSError:
-            ref = ""
-    unmerged = _plumb(root, "ls-files", "-u").stdout.strip()
-    merging = _plumb(root, "rev-parse", "-q", "--verify", "MERGE_HEAD").returncode == 0 or bool(unmerged)
-    parents = _text(_plumb(root, "rev-list", "--parents", "-n", "1", "HEAD").stdout).split()
-    files = _tree_files(root, "refs/heads/main^{tree}")
-    markers = any(_MARKER.search(text) for text in files.values()) or _worktree_has_markers(root)
+    try:
+        with _private_copy(root) as repo:
+            store = repo.object_store
+            ref, head = _ref(repo, b"HEAD")
+            index_file = os.path.join(repo.controldir(), "index")
+            index = Index(index_file) if os.path.isfile(index_file) else None
+            merging = _ref(repo, b"MERGE_HEAD")[1] is not None or bool(index and index.has_conflicts())
+            commit = _peel(store, head)
+            files = _tree_files(store, _ref(repo, b"refs/heads/main")[1])
+            markers = any(_MARKER.search(text) for text in files.values()) or bool(
+                index and _worktree_has_markers(root, index))
+    except KitError:
+        raise
+    except Exception as error:  # hostile input: one line, and nothing read from the repository in it
+        raise KitError(f"{root!r} could not be read as a git repository ({type(error).__name__}): it looks "
+                       "damaged, so make the practice repository again.") from None
     return {
         "branch": ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None,
         "merge_in_progress": merging,
         "conflict_markers": markers,
-        "head_parents": max(len(parents) - 1, 0),
+        "head_parents": len(commit.parents) if isinstance(commit, Commit) else 0,
         "files_on_main": files,
     }
 
@@ -782,10 +924,36 @@ def conflict_demo() -> Sandbox:
     return repo
 
 
-def exercise_repo() -> Sandbox:
+EXERCISE_FOLDER = "tpmkit-exercise-repo"   # under TMPDIR, in a grading kernel
+
+
+class RepoView:
+    """The grader's view of a submission's exercise repository: where it is, and nothing that runs git.
+
+    Tests read it with `summary(repo_path)`, which only parses (see the module docstring)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def graph(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"exercise repository at {self.path} (read-only view)"
+
+
+def exercise_repo() -> Sandbox | RepoView:
     """The repository exercise 02 starts from: main and three branches (`receipt-email`, `tip-jar`,
-    `faster-checkout`). Merging `tip-jar` into main conflicts in settings.toml."""
-    repo = Sandbox("till-app")
+    `faster-checkout`). Merging `tip-jar` into main conflicts in settings.toml.
+
+    While grading, the kernel makes it at a place the grader knows (its TMPDIR), and the grader's own
+    replica of the setup (tpmkit.replica) gets a read-only view of that place: the path a test reads
+    is the course's, never a value the learner could rebind."""
+    building = replica.current()
+    if building is not None:
+        return RepoView(str(building.scratch / "tmp" / EXERCISE_FOLDER / "till-app"))
+    grading = os.environ.get("TPMKIT_GRADING") == "1"
+    repo = Sandbox("till-app", root=os.path.join(tempfile.gettempdir(), EXERCISE_FOLDER) if grading else None)
     repo._commit(PRIYA, "Start the till app", {"README.md": README, "settings.toml": _settings(
         contactless_limit="45"), "receipt.txt": _receipt(drop=(_RECEIPT[4], _RECEIPT[5]))})
     repo._commit(SAM, "Show the card's last four digits on receipts",
