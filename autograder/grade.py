@@ -22,6 +22,7 @@ from pathlib import Path
 
 from autograder import assignment as assignment_mod
 from autograder import gradebook, runner, sandbox
+from autograder import worker as worker_mod
 from autograder.submissions import Submission, SubmissionError, discover, read_submission
 
 
@@ -135,11 +136,30 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
     return 0
 
 
+def _workers(count: int, asg, course: Path, tmp: Path, timeout: float, budget: float, unsafe: bool) -> list:
+    """One worker per slot; as root each is jailed and runs as the slot's own unprivileged uid."""
+    root = os.geteuid() == 0
+    hide = [p for p in (Path("/root"), Path("/home"), course, tmp) if p.is_dir()]
+    visible = [*sandbox.readonly_paths(), Path(worker_mod.__file__).resolve().parent]
+    out = []
+    for slot in range(count):
+        uid = sandbox.sandbox_uid(slot) if root else None
+        own = tmp / f"w{slot}"
+        own.mkdir(mode=0o700)
+        if uid is not None:
+            os.chown(own, uid, uid)
+        setup = {"asg": asg, "root": str(own / "s"), "slot": slot, "timeout": timeout, "budget": budget,
+                 "use_sandbox": not unsafe}
+        out.append(worker_mod.Worker(setup, uid=uid, own=own, hide=hide, visible=visible))
+    return out
+
+
 def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, budget, unsafe, reports, progress, recorded) -> None:
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(workers):
         slots.put(slot)
     stop = threading.Event()
+    graders = _workers(min(workers, max(1, len(todo))), asg, course, tmp, timeout, budget, unsafe)
 
     def work(sub: Submission) -> runner.Result:
         if stop.is_set():
@@ -151,14 +171,18 @@ def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, budget, unsafe,
                 data = read_submission(sub.path)
             except SubmissionError:
                 data = b""   # changed since it was listed: graded as what it is now (unreadable)
-            result = runner.grade(asg, sub.student, sub.path.name, data, scratch_root=tmp / "work", slot=slot,
-                                  timeout=timeout, budget=budget, use_sandbox=not unsafe)
+            try:
+                # The budget bounds the kernel's work; the rest is the worker's own start and a margin.
+                answer = graders[slot].grade(sub.student, sub.path.name, data, wait=budget + 180)
+                result = runner.Result.from_worker(answer, asg, sub.student, sub.path.name)
+            except worker_mod.WorkerDied as exc:
+                result = runner.Result(sub.student, sub.path.name, "ungradable", reason=str(exc))
         finally:
             slots.put(slot)
         result.seconds = time.monotonic() - started
         return result
 
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tpm-grade")
+    pool = ThreadPoolExecutor(max_workers=len(graders), thread_name_prefix="tpm-grade")
     try:
         futures = {pool.submit(work, sub): (sub, digest) for sub, digest in todo}
         for future in as_completed(futures):
@@ -176,4 +200,7 @@ def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, budget, unsafe,
             print(f"Interrupted: {len(reports)} submission(s) were recorded; run the same command again to continue.",
                   file=progress.stream, flush=True)
         raise
+    finally:
+        for grader in graders:
+            grader.close()
     pool.shutdown(wait=True)

@@ -41,7 +41,9 @@ class GraderError(RuntimeError):
 MAX_BYTES = 20 * 1024**2     # a submission larger than this is not a notebook a learner wrote
 MAX_RESTARTS = 3
 BUDGET = 600.0               # seconds one submission may take in all (--budget)
-NOTEBOOK_OUTPUT_LIMIT = 8_000_000   # characters of output kept in one graded notebook (it stays under 10 MB)
+AUTOGRADED_MAX = 10 * 1024**2      # a graded notebook is never larger than this
+STATUSES = ("passed", "failed", "error", "timeout", "missing")
+NOTEBOOK_OUTPUT_LIMIT = 6_000_000   # characters of output kept in one graded notebook (it stays under 10 MB)
 
 
 @dataclass
@@ -75,6 +77,40 @@ class Result:
     @property
     def max_score(self) -> float:
         return sum(q.max_score for q in self.questions)
+
+    def to_worker_answer(self) -> dict:
+        """What a worker sends back: plain JSON (the main process never unpickles a worker's data)."""
+        return {**self.as_dict(), "autograded": nbformat.writes(self.autograded) if self.autograded else None}
+
+    @classmethod
+    def from_worker(cls, answer, asg: assignment_mod.Assignment, student: str, notebook: str) -> Result:
+        """A worker's answer, believed only as far as the assignment allows; anything else is ungradable."""
+        try:
+            if answer.get("status") != "graded":
+                return cls(student, notebook, "ungradable", reason=str(answer.get("reason", ""))[:500] or
+                           "the grading worker gave no reason")
+            points = {q.id: q.points for q in asg.questions if not q.manual}
+            questions = []
+            for q in answer["questions"]:
+                score, status = float(q["score"]), str(q["status"])
+                if q["id"] not in points or not 0 <= score <= points[q["id"]] or status not in STATUSES:
+                    raise ValueError(q.get("id"))
+                questions.append(QuestionResult(q["id"], score, points[q["id"]], status, str(q["message"])[:2000]))
+            if [q.id for q in questions] != list(points):
+                raise ValueError("questions")
+            manual_ids = [q.id for q in asg.questions if q.manual]
+            manual = [{"id": m["id"], "max_score": float(m["max_score"]), "answered": m["answered"] is True}
+                      for m in answer["manual_questions"]]
+            if [m["id"] for m in manual] != manual_ids:
+                raise ValueError("manual questions")
+            text = answer["autograded"]
+            if not isinstance(text, str) or len(text) > AUTOGRADED_MAX:
+                raise ValueError("autograded notebook")
+            autograded = nbformat.reads(text, as_version=4)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            return cls(student, notebook, "ungradable",
+                       reason=f"the grading worker's answer was not valid ({type(exc).__name__}); it was not graded")
+        return cls(student, notebook, "graded", questions=questions, manual=manual, autograded=autograded)
 
     def as_dict(self) -> dict:
         out = {"student": self.student, "notebook": self.notebook, "status": self.status}

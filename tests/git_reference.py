@@ -9,7 +9,7 @@ import os
 import subprocess
 
 from tpmkit.errors import KitError
-from tpmkit.git_sandbox import _MARKER, _MAX_BYTES, _MAX_FILES, _git_binary, _inside, _isolated_env, _normalise
+from tpmkit.git_sandbox import _MARKER, _MAX_BYTES, _MAX_FILES, _flags, _git_binary, _inside, _isolated_env, _normalise
 
 _READER_CONFIG = {
     "core.hooksPath": os.devnull,
@@ -19,10 +19,6 @@ _READER_CONFIG = {
     "core.pager": "cat",
 }
 _PLUMBING = ("rev-parse", "cat-file", "rev-list", "ls-files")
-
-
-def _flags(config: dict[str, str]) -> list[str]:
-    return [part for key, value in config.items() for part in ("-c", f"{key}={value}")]
 
 
 def _repo_root(path) -> str:

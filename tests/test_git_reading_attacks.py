@@ -9,7 +9,9 @@ Every git here runs with HOME in the test's own folder and no system config.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 import subprocess
 import tracemalloc
 import zlib
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.git_reference import summary_with_git
+from tpmkit import git_sandbox
 from tpmkit.errors import KitError
 from tpmkit.git_sandbox import summary
 
@@ -43,8 +46,10 @@ class Lab:
         (self.secret / "answer.txt").write_text(f"{SECRET}\n<<<<<<< a marker line, so reading it would show\n")
 
     def git(self, repo: Path, *args: str, check: bool = True, **kwargs) -> str:
-        done = subprocess.run(["git", *args], cwd=repo, env=self.env, stdin=subprocess.DEVNULL,
-                              capture_output="stdout" not in kwargs, text=True, check=check, **kwargs)
+        if "input" not in kwargs:
+            kwargs["stdin"] = subprocess.DEVNULL
+        done = subprocess.run(["git", *args], cwd=repo, env=self.env, capture_output="stdout" not in kwargs,
+                              text=True, check=check, **kwargs)
         return (done.stdout or "").strip()
 
     def repo(self, name: str = "till-app", files: dict[str, str] | None = None) -> Path:
@@ -294,14 +299,91 @@ def test_a_git_folder_over_the_size_cap_is_refused_before_reading(lab):
 
 
 def test_thirty_thousand_files_fail_with_one_line(lab):
-    repo = lab.repo()
-    lab.configure(repo, gc__auto="0")  # keep the 30,000 objects loose until we pack them
-    for n in range(30_000):
-        (repo / f"f{n}.txt").write_text(f"{n}\n")
-    lab.git(repo, "add", "--all")
-    lab.git(repo, "commit", "--quiet", "-m", "many")
-    error = lab.read_safely(repo)  # 30,000 loose objects: over the copy's cap
-    assert isinstance(error, KitError) and "too many to copy" in str(error)
-    lab.git(repo, "gc", "--quiet")
-    error = lab.read_safely(repo)  # packed, the copy is small: the tree is over the files cap
+    repo = lab.root / "many"
+    repo.mkdir()
+    lab.git(repo, "init", "--quiet", "--initial-branch=main")
+    files = "".join(f"M 100644 :1 f{n}.txt\n" for n in range(30_000))
+    stream = ("blob\nmark :1\ndata 2\nx\ncommit refs/heads/main\ncommitter M <m@example.com> 0 +0000\n"
+              f"data 4\nmany\n{files}\n")
+    lab.git(repo, "fast-import", "--quiet", input=stream)  # 30,000 tracked files, in one pack
+    error = lab.read_safely(repo)
     assert isinstance(error, KitError) and "more than 2000 files" in str(error)
+    junk = repo / ".git" / "objects" / "junk"  # and 30,000 entries in .git itself (hard links: quick to make)
+    junk.mkdir()
+    (junk / "0").write_text("x")
+    for n in range(1, 30_000):
+        os.link(junk / "0", junk / str(n))
+    error = lab.read_safely(repo)
+    assert isinstance(error, KitError) and "too many to copy" in str(error)
+
+
+def test_the_private_copy_keeps_no_pointer_and_no_config_of_the_learner(lab):
+    other, _ = other_repo(lab)
+    repo = lab.repo()
+    git = repo / ".git"
+    (git / "objects" / "info" / "alternates").write_text(f"{other / '.git' / 'objects'}\n")
+    (git / "objects" / "info" / "http-alternates").write_text("https://example.invalid/objects\n")
+    (git / "commondir").write_text(f"{other / '.git'}\n")
+    (git / "gitdir").write_text(f"{other / '.git'}\n")
+    (git / "worktrees" / "w").mkdir(parents=True)
+    with open(git / "config", "a") as config:
+        config.write(f"[include]\n\tpath = {lab.secret / 'answer.txt'}\n[core]\n\tworktree = {lab.secret}\n")
+    with git_sandbox._private_copy(str(repo)) as copy:
+        control = Path(copy.controldir())
+        scratch = control.parent
+        assert stat.S_IMODE(scratch.stat().st_mode) == 0o700
+        for name in ("objects/info/alternates", "objects/info/http-alternates", "commondir", "gitdir", "worktrees"):
+            assert not (control / name).exists(), name
+        assert (control / "config").read_bytes() == git_sandbox._PLAIN_CONFIG
+        assert copy.object_store.alternates == [] and copy.bare
+    assert not scratch.exists(), "the copy is deleted afterwards"
+
+
+def _pack_entry(kind: int, size: int, data: bytes) -> bytes:
+    head = [(kind << 4) | (size & 0x0F)]
+    size >>= 4
+    while size:
+        head[-1] |= 0x80
+        head.append(size & 0x7F)
+        size >>= 7
+    return bytes(head) + data
+
+
+def _varint(n: int) -> bytes:
+    out = []
+    while True:
+        out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+
+
+def test_a_small_file_stored_as_a_delta_of_a_huge_base_is_not_unpacked(lab):
+    """A pack written by hand: 'hello' stored as a delta of 100 MB of zeros. Reading it would unpack the zeros."""
+    repo = lab.root / "bomb"
+    repo.mkdir()
+    lab.git(repo, "init", "--quiet", "--initial-branch=main")
+    huge = 100 * 2**20
+    base = _pack_entry(3, huge, zlib.compress(bytes(huge), 9))
+    back = len(base)  # the delta's offset minus the base's (the base is the first entry)
+    offset = [back & 0x7F]
+    back >>= 7
+    while back:
+        back -= 1
+        offset.insert(0, 0x80 | (back & 0x7F))
+        back >>= 7
+    delta = _varint(huge) + _varint(6) + bytes([6]) + b"hello\n"
+    body = b"PACK" + (2).to_bytes(4, "big") + (2).to_bytes(4, "big") + base + _pack_entry(6, len(delta), bytes(
+        offset) + zlib.compress(delta))
+    pack = repo / ".git" / "objects" / "pack" / "pack-bomb.pack"
+    pack.parent.mkdir(exist_ok=True)
+    pack.write_bytes(body + hashlib.sha1(body).digest())
+    lab.git(repo, "index-pack", str(pack))
+    blob = lab.git(repo, "hash-object", "--stdin", input="hello\n")
+    tree = lab.git(repo, "mktree", input=f"100644 blob {blob}\tsettings.toml\n")
+    lab.git(repo, "update-ref", "refs/heads/main", lab.git(repo, "commit-tree", tree, "-m", "bomb"))
+    assert summary_with_git(str(repo))["files_on_main"] == {"settings.toml": "hello"}, "git reads it fine"
+    peak = peak_bytes(lambda: pytest.raises(KitError, summary, str(repo)))
+    assert peak < 8 * 2**20
+    error = lab.read_safely(repo)
+    assert isinstance(error, KitError) and "too large to read" in str(error)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from matplotlib.figure import Figure
 
+from tests.git_reference import summary_with_git
 from tpmkit import git_sandbox
 from tpmkit.errors import CheckFailed, KitError
 from tpmkit.git_sandbox import PullRequest, Sandbox, check_finished, summary
@@ -324,6 +325,73 @@ def test_summary_follows_a_conflict_from_start_to_finish():
     check_finished(repo.path)
 
 
+def test_summary_is_byte_for_byte_what_the_old_git_reader_gave():
+    """The dulwich reader against the git-binary reader it replaced (tests/git_reference.py), state by state:
+    the exercise's hidden key was written against the old one."""
+    seen = []
+
+    def same(label: str, repo: Sandbox) -> None:
+        new, old = summary(repo.path), summary_with_git(repo.path)
+        assert repr(new) == repr(old), label
+        assert json.dumps(new) == json.dumps(old), label
+        seen.append(label)
+
+    same("lesson repository", git_sandbox.practice_repo())
+    for method in git_sandbox.MERGE_METHODS:
+        same(f"merged with {method}", git_sandbox.merge_demo(method))
+    same("unmerged demo", git_sandbox.merge_demo(None))
+    conflict = git_sandbox.conflict_demo()
+    conflict.git("merge", "new-year")
+    same("lesson conflict", conflict)
+    same("brand-new repository, main has no commits", Sandbox())
+
+    repo = git_sandbox.exercise_repo()
+    same("exercise, fresh", repo)
+    repo.git("merge", "tip-jar")
+    same("mid-merge with a conflict", repo)
+    repo.write("settings.toml", SETTINGS_RESOLVED)
+    repo.git("add", "settings.toml")
+    same("conflict resolved, merge not committed", repo)
+    repo.git("commit", "--no-edit")
+    same("merge committed", repo)
+    repo.git("switch", "--detach", "HEAD~1")
+    same("detached HEAD", repo)
+    repo.git("switch", "--orphan", "empty")
+    same("a branch with no commits", repo)
+    repo.git("switch", "main")
+    repo.git("merge", "faster-checkout")
+    same("a second conflict", repo)
+    repo.git("commit", "--all", "--no-edit")
+    same("markers committed", repo)
+
+    # Files of every kind git stores: sub-folders, CRLF, a symlink, an executable, a submodule, a non-ASCII
+    # name, and a file over the 1 MB limit whose second, smaller version gc stores as a delta of the first.
+    Path(repo.path, "docs").mkdir()
+    Path(repo.path, "docs", "notes.md").write_bytes(b"\r\n  one  \r\ntwo\r\n\r\n")
+    Path(repo.path, "docs", "caf\u00e9 \u2603.txt").write_text("sn\u00f6w\n")
+    os.symlink("docs/notes.md", Path(repo.path, "link.md"))
+    Path(repo.path, "run.sh").write_text("#!/bin/sh\necho hi\n")
+    Path(repo.path, "run.sh").chmod(0o755)
+    big = "".join(f"line {n}\n" for n in range(200_000))
+    Path(repo.path, "big.txt").write_text(big + "one more line\n")
+    repo.git("add", "--all")
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{repo.output('rev-parse', 'HEAD')},vendor/lib")
+    repo.git("commit", "-m", "Odd files")
+    Path(repo.path, "big.txt").write_text(big)
+    repo.git("commit", "--all", "-m", "Smaller")
+    state = summary(repo.path)["files_on_main"]
+    assert "vendor/lib" not in state and state["link.md"] == "docs/notes.md" and state["docs/notes.md"] == "  one\ntwo"
+    assert state["big.txt"] == f"<a file of {len(big)} bytes, too large to show>"
+    same("odd files, loose", repo)
+    repo.git("gc", "--aggressive", "--prune=now", "--quiet")
+    assert not list(Path(repo.path, ".git", "objects").glob("??/*")), "everything is packed now"
+    pack = repo.output("verify-pack", "-v", str(next(Path(repo.path, ".git", "objects", "pack").glob("*.idx"))))
+    tip = repo.output("rev-parse", "main:big.txt")
+    assert [len(line.split()) for line in pack.splitlines() if line.startswith(tip)] == [7], "stored as a delta"
+    same("odd files, packed after gc", repo)
+    assert len(seen) == 17
+
+
 def test_summary_sees_committed_markers_and_a_detached_head():
     repo = git_sandbox.exercise_repo()
     repo.git("merge", "tip-jar")
@@ -364,6 +432,7 @@ def test_summary_starts_no_process_and_opens_nothing_outside_the_repository():
         elif name == "open" and isinstance(args[0], (str, bytes)) and os.path.isabs(os.fsdecode(args[0])):
             opened.append(os.fsdecode(args[0]))
     assert started == []
+    assert any("tpmkit-read-" in path for path in opened), "the audit hook saw the private copy being made"
     allowed = (os.path.realpath(repo.path) + os.sep, os.path.join(os.path.realpath(tempfile.gettempdir()),
                "tpmkit-read-"), os.path.realpath(sys.prefix) + os.sep, os.path.realpath(sys.base_prefix) + os.sep)
     outside = [path for path in opened if not (os.path.realpath(path) + os.sep).startswith(allowed)]

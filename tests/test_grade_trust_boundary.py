@@ -9,15 +9,19 @@ the same attack is graded with the defence off too, to show that it is real.
 from __future__ import annotations
 
 import json
+import os
+import random
 import subprocess
 import sys
+import tempfile
 from html.parser import HTMLParser
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbconvert import HTMLExporter
 
-from autograder import grade, replica, trusted
+from autograder import assignment, grade, plan, replica, runner, sandbox, trusted, worker
 from tests import grading
 
 SLOS = "07-slos"
@@ -36,7 +40,10 @@ def _with_extra_cells(nb, after: str, sources: list[str], kind: str = "code"):
 SEND = """
 _k = get_ipython().kernel
 for _type, _content in MESSAGES:
-    _k.session.send(_k.iopub_socket, _type, content=_content, parent=_k.get_parent())
+    try:  # jupyter_client's Session only sends dict contents
+        _k.session.send(_k.iopub_socket, _type, content=_content, parent=_k.get_parent())
+    except TypeError:
+        pass
 """
 MALFORMED_MESSAGES = [
     ("error", {"ename": 5, "evalue": [1], "traceback": 7}),
@@ -260,23 +267,31 @@ def is_genuine(body, header, secret, now):
 HIDDEN_ONLY = "evt_00031"  # appears only in the hidden part of q6's test
 
 
+def _in_process(aid: str, nb, scratch) -> dict:
+    """Grade one notebook in this process, the way a worker does, so a defence can be switched off here."""
+    asg = assignment.load(grading.ROOT, aid)
+    result = runner.grade(asg, "x", f"{aid}.ipynb", nbformat.writes(nb).encode(), scratch_root=scratch, slot=0,
+                          timeout=30, use_sandbox=True)
+    return {**result.as_dict(), "autograded": nbformat.writes(result.autograded)}
+
+
 @pytest.fixture(scope="module")
 def apis(tmp_path_factory):
-    """06 graded twice from the same submissions: as now, and with the two defences switched off."""
+    """06 graded through tpm-grade as it is now, and in this process with the two defences switched off."""
     grading.require_sandbox()
     base = tmp_path_factory.mktemp("apis")
-    submitted = base / "submitted"
-    grading.write(grading.blank(APIS), submitted, "blank", APIS)
-    grading.write(grading.submission(APIS, FORGERY), submitted, "forger", APIS)
-    leak = grading.submission(APIS, {"q6-answer": RECORDER, "q7-answer": grading.answer(APIS, "q7-answer")
-                                     + "\nprint(SEEN)"})
-    grading.write(leak, submitted, "leaker", APIS)
-    now = grading.run(grading.make_course(base / "now", [APIS]), [submitted], APIS, base / "now.json", timeout=30)
+    notebooks = {"blank": grading.blank(APIS), "forger": grading.submission(APIS, FORGERY),
+                 "leaker": grading.submission(APIS, {"q6-answer": RECORDER, "q7-answer": grading.answer(
+                     APIS, "q7-answer") + "\nprint(SEEN)"})}
+    for student, nb in notebooks.items():
+        grading.write(nb, base / "submitted", student, APIS)
+    now = grading.run(grading.make_course(base / "now", [APIS]), [base / "submitted"], APIS, base / "now.json",
+                      timeout=30)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(replica, "needed", lambda asg: frozenset())          # the course's names fetched from the kernel
         mp.setattr(trusted.CompiledTest, "probing", property(lambda self: False))  # tests run in place
-        before = grading.run(grading.make_course(base / "before", [APIS]), [submitted], APIS, base / "before.json",
-                             timeout=30)
+        before = {student: _in_process(APIS, nb, base / "before") for student, nb in notebooks.items()
+                  if student != "blank"}
     return base, now, before
 
 
@@ -295,8 +310,8 @@ def test_a_forged_course_object_earns_nothing(apis):
 
 
 def test_hidden_test_inputs_leaked_when_tests_ran_in_place(apis):
-    base, _, before = apis
-    assert HIDDEN_ONLY in _autograded(base / "before", "leaker", APIS)
+    _, _, before = apis
+    assert HIDDEN_ONLY in before["leaker"]["autograded"]
 
 
 def test_hidden_test_inputs_never_reach_the_graded_notebook_or_report(apis):
@@ -304,3 +319,126 @@ def test_hidden_test_inputs_never_reach_the_graded_notebook_or_report(apis):
     assert HIDDEN_ONLY not in _autograded(base / "now", "leaker", APIS)
     assert HIDDEN_ONLY not in json.dumps(now["leaker"])
     assert now["leaker"]["status"] == "graded"
+
+
+# -- the worker, git repositories, and fuzzing --------------------------------------------------------
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a grader started as root has privileges to drop")
+def test_the_grading_worker_is_unprivileged_and_sees_no_course():
+    """As root, the grading work runs in a jail as an unprivileged uid that cannot see the course, even where
+    permissions would let it: shown by the same probe run without the course hidden."""
+    with tempfile.TemporaryDirectory() as tmp:
+        top = Path(tmp)
+        os.chmod(top, 0o755)   # readable by anyone: only the jail can hide it
+        course = grading.make_course(top / "course", [SLOS])
+        own = top / "own"
+        own.mkdir()
+        uid = sandbox.sandbox_uid(0)
+        os.chown(own, uid, uid)
+        visible = [*sandbox.readonly_paths(), Path(worker.__file__).resolve().parent]
+        probe = ("import os, sys\nprint(os.getuid(), os.geteuid(), sorted(os.listdir(sys.argv[1])))\n"
+                 "try:\n    os.setuid(0)\nexcept PermissionError:\n    print('cannot become root')\n")
+
+        def run(hide):
+            return subprocess.run([*worker.jail_command(uid, own, hide, visible), sys.executable, "-I", "-c", probe,
+                                   str(course)], capture_output=True, text=True, timeout=60)
+
+        jailed, open_view = run([Path("/root"), course]), run([Path("/root")])
+    assert jailed.stdout.splitlines() == [f"{uid} {uid} []", "cannot become root"], jailed.stderr[-500:]
+    assert open_view.stdout.splitlines()[0] == f"{uid} {uid} ['exercises', 'solutions']", open_view.stderr[-500:]
+
+
+GIT_ATTACK = """
+import os, subprocess
+marker = MARKER
+repo = repo_path
+config = open(os.path.join(repo, ".git", "config")).read()
+config += (f"[core]\\n\\tfsmonitor = touch {marker}\\n\\trepositoryformatversion = 1\\n"
+           f"[remote \\"origin\\"]\\n\\tuploadpack = touch {marker}\\n\\tpromisor = true\\n"
+           f"[extensions]\\n\\tpartialclone = origin\\n[core]\\n\\thooksPath = /nonexistent\\n")
+open(os.path.join(repo, ".git", "config"), "w").write(config)
+"""
+
+
+def test_a_hostile_git_config_runs_nothing_in_the_grader(tmp_path):
+    grading.require_sandbox()
+    marker = Path("/tmp") / f"tpm-git-attack-{os.getpid()}"
+    course = grading.make_course(tmp_path / "course", ["02-pull-requests"])
+    answer = grading.answer("02-pull-requests", "q4-answer") + GIT_ATTACK.replace("MARKER", repr(str(marker)))
+    nb = grading.submission("02-pull-requests", {"q4-answer": answer})
+    grading.write(nb, tmp_path / "s", "attacker", "02-pull-requests")
+    report = grading.run(course, [tmp_path / "s"], "02-pull-requests", tmp_path / "r.json", timeout=30)
+    assert report["attacker"]["status"] == "graded"
+    assert not marker.exists()
+
+
+def _random_json(rng: random.Random, depth: int = 0):
+    """Random JSON-like junk, nested at most four deep."""
+    makers = [
+        lambda: None, lambda: rng.randrange(-9, 10**6), lambda: rng.random(), lambda: rng.choice([True, False]),
+        lambda: "".join(rng.choice("ab<>\x00\u2028{}[]") for _ in range(rng.randrange(12))),
+        lambda: [_random_json(rng, depth + 1) for _ in range(rng.randrange(4))],
+        lambda: {rng.choice(["data", "text", "name", "ename", "traceback", "metadata", "x"]):
+                 _random_json(rng, depth + 1) for _ in range(rng.randrange(4))},
+        lambda: {"text/plain": _random_json(rng, depth + 1), "image/png": "!!", "text/html": "<b onclick=x>"},
+    ]
+    return rng.choice(makers if depth < 4 else makers[:5])()
+
+
+def test_fuzz_random_kernel_messages_through_the_real_path(tmp_path):
+    """A learner kernel sends 300 random, malformed messages on its output channel: the grader keeps going."""
+    grading.require_sandbox()
+    rng = random.Random(13)
+    kinds = ["stream", "display_data", "execute_result", "error", "status", "clear_output", "update_display_data",
+             "comm_open", "x"]
+    messages = [(rng.choice(kinds), _random_json(rng) if rng.random() < 0.3 else {
+        k: _random_json(rng) for k in rng.sample(["name", "text", "data", "metadata", "ename", "evalue", "traceback",
+                                                  "execution_state", "execution_count"], 3)}) for _ in range(300)]
+    code = f"MESSAGES = {messages!r}\n{SEND}\nbudget_errors = 21092"
+    course = grading.make_course(tmp_path / "course", [SLOS])
+    grading.write(grading.submission(SLOS, {"q1-answer": code}), tmp_path / "s", "fuzz", SLOS)
+    report = grading.run(course, [tmp_path / "s"], SLOS, tmp_path / "r.json", timeout=30)
+    assert report["fuzz"]["status"] == "graded"
+    assert report["fuzz"]["score"] == 12, {q["id"]: q["message"] for q in report["fuzz"]["questions"]}
+
+
+def _mutate(rng: random.Random, data: dict) -> dict:
+    cells = data["cells"]
+    for _ in range(rng.randrange(1, 6)):
+        i = rng.randrange(len(cells))
+        field = rng.choice(["source", "id", "metadata", "cell_type", "outputs", "whole"])
+        if field == "whole":
+            cells[i] = _random_json(rng)
+        elif isinstance(cells[i], dict):
+            cells[i][field] = _random_json(rng)
+    return data
+
+
+def test_fuzz_malformed_notebooks_never_raise_in_the_plan():
+    """2,000 mutated notebooks through the code that reads a submission and plans what runs."""
+    asg = assignment.load(grading.ROOT, SLOS)
+    good = json.loads(nbformat.writes(grading.submission(SLOS)))
+    rng = random.Random(7)
+    for _ in range(2000):
+        data = _mutate(rng, json.loads(json.dumps(good)))
+        cells, reason = runner.read_cells(json.dumps(data).encode())
+        if cells is not None:
+            plan.build(asg, cells)
+
+
+def test_fuzz_malformed_notebooks_through_the_real_path(tmp_path):
+    """A batch of mutated notebooks, then a good one: each is graded or ungradable with a reason; the good one
+    gets full marks and the report holds every one."""
+    grading.require_sandbox()
+    course = grading.make_course(tmp_path / "course", [SLOS])
+    good = json.loads(nbformat.writes(grading.submission(SLOS)))
+    rng = random.Random(11)
+    for n in range(6):
+        path = tmp_path / "s" / f"m{n}" / SLOS / f"{SLOS}.ipynb"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(_mutate(rng, json.loads(json.dumps(good)))))
+    grading.write(grading.submission(SLOS), tmp_path / "s", "zz-good", SLOS)
+    report = grading.run(course, [tmp_path / "s"], SLOS, tmp_path / "r.json", timeout=30)
+    assert len(report) == 7
+    assert all(e["status"] == "graded" or e["reason"] for e in report.values())
+    assert report["zz-good"]["score"] == 12

@@ -452,7 +452,7 @@ class PullRequest:
         self._open()
         tip = self._tip()
         with _private_copy(self.repo.path) as git:
-            files = _tree_files(git.object_store, tip)
+            files = _Objects(git.object_store).files(tip)
         results = _ci_checks(files)
         for name, ok, detail in results:
             print(f"{'✓' if ok else '✗'} {name}{'' if ok else f': {detail}'}")
@@ -603,13 +603,45 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
             return value, pos
 
 
-def _packed_header(store, path: str, offset: int, depth: int) -> tuple[int, int, int]:
-    """(kind, size, heaviest) of the pack entry at `offset`, read from its header, following its delta chain.
+class _Objects:
+    """The objects of a private copy, each unpacked only once its headers say that is small enough.
 
-    `heaviest` is the most that reading it unpacks at once: the entry itself and every delta base.
+    dulwich unpacks a whole object, and every delta base under it, to read it. A file of zeros
+    compresses a thousand to one, so sizes are read from headers first: (kind, size, heaviest),
+    where `heaviest` is the most that reading the object unpacks at once. Answers are remembered,
+    so objects stored many times or sharing delta bases are read once.
     """
-    size = heaviest = None
-    for step in range(depth, _MAX_CHAIN):  # the chain continues the caller's count
+
+    def __init__(self, store):
+        self.store = store
+        self._headers: dict[object, tuple[int, int, int] | None] = {}
+
+    def header(self, sha: str, depth: int = 0) -> tuple[int, int, int] | None:
+        """(kind, size, heaviest) of object `sha`, or None if it is missing; every stored copy is checked."""
+        if sha not in self._headers:
+            found = []
+            for pack in self.store.packs:
+                try:
+                    offset = pack.index.object_offset(bytes.fromhex(sha))
+                except KeyError:
+                    continue
+                found.append(self._packed(pack.data.path, offset, depth))
+            loose = os.path.join(self.store.path, sha[:2], sha[2:])
+            if os.path.isfile(loose):
+                with open(loose, "rb") as handle:
+                    head = zlib.decompressobj().decompress(handle.read(512), 64)
+                kind, _, size = head.split(b"\0", 1)[0].partition(b" ")
+                found.append((_KINDS[kind], int(size), int(size)))
+            # Whichever copy dulwich reads, none unpacks more than the heaviest.
+            self._headers[sha] = (found[0][0], found[0][1], max(h[2] for h in found)) if found else None
+        return self._headers[sha]
+
+    def _packed(self, path: str, offset: int, depth: int) -> tuple[int, int, int]:
+        """(kind, size, heaviest) of the pack entry at `offset`, following its chain of delta bases."""
+        if depth >= _MAX_CHAIN:
+            raise KitError(f"The repository holds a chain of more than {_MAX_CHAIN} deltas: too deep to read.")
+        if (path, offset) in self._headers:
+            return self._headers[path, offset]
         with open(path, "rb") as handle:
             handle.seek(offset)
             head = handle.read(512)
@@ -619,86 +651,84 @@ def _packed_header(store, path: str, offset: int, depth: int) -> tuple[int, int,
             byte, pos = head[pos], pos + 1
             length |= (byte & 0x7F) << shift
             shift += 7
-        heaviest = max(heaviest or 0, length)
         if kind in (1, 2, 3, 4):
-            return kind, length if size is None else size, heaviest
-        if kind == 6:  # OFS_DELTA: the base is an earlier entry of the same pack
-            byte, pos = head[pos], pos + 1
-            back = byte & 0x7F
-            while byte & 0x80:
+            found = (kind, length, length)
+        elif kind in (6, 7):
+            if kind == 6:  # OFS_DELTA: the base is an earlier entry of the same pack
                 byte, pos = head[pos], pos + 1
-                back = ((back + 1) << 7) | (byte & 0x7F)
-            base = None
-        elif kind == 7:  # REF_DELTA: the base is named by its hash
-            base, pos = head[pos:pos + 20].hex(), pos + 20
+                back = byte & 0x7F
+                while byte & 0x80:
+                    byte, pos = head[pos], pos + 1
+                    back = ((back + 1) << 7) | (byte & 0x7F)
+                if not 0 < back <= offset:
+                    raise ValueError("a delta's base is not before it")
+                base = self._packed(path, offset - back, depth + 1)
+            else:  # REF_DELTA: the base is named by its hash
+                base, pos = self.header(head[pos:pos + 20].hex(), depth + 1), pos + 20
+                if base is None:
+                    raise ValueError("a delta's base is missing")
+            delta = zlib.decompressobj().decompress(head[pos:], 32)
+            source, at = _varint(delta, 0)
+            target, _ = _varint(delta, at)
+            found = (base[0], target, max(length, source, target, base[2]))
         else:
             raise ValueError(f"pack entry of unknown type {kind}")
-        delta = zlib.decompressobj().decompress(head[pos:], 32)
-        source, at = _varint(delta, 0)
-        target, _ = _varint(delta, at)
-        size = target if size is None else size
-        heaviest = max(heaviest, source, target)
-        if base is not None:
-            found = _header(store, base, step + 1)
-            if found is None:
-                raise ValueError("a delta's base is missing")
-            return found[0], size, max(heaviest, found[2])
-        offset -= back
-    raise KitError(f"The repository holds a chain of more than {_MAX_CHAIN} deltas: too deep to read.")
+        self._headers[path, offset] = found
+        return found
 
+    def load(self, sha: str | None, kind: int | None = None):
+        """The object `sha`, or None if it is missing or not of `kind`; KitError if reading it would unpack too
+        much."""
+        found = self.header(sha) if sha and _HEX.fullmatch(sha.encode()) else None
+        if found is None or (kind is not None and found[0] != kind):
+            return None
+        return self._unpack(sha, found)
 
-def _loose_header(path: str) -> tuple[int, int, int]:
-    with open(path, "rb") as handle:
-        head = zlib.decompressobj().decompress(handle.read(512), 64)
-    kind, _, size = head.split(b"\0", 1)[0].partition(b" ")
-    return _KINDS[kind], int(size), int(size)
+    def _unpack(self, sha: str, found: tuple[int, int, int]):
+        if found[2] > _MAX_OBJECT:
+            raise KitError(f"The repository holds an object of more than {_MAX_OBJECT} bytes: too large to read.")
+        return self.store[sha.encode()]
 
-
-def _header(store, sha: str, depth: int = 0) -> tuple[int, int, int] | None:
-    """(kind, size, heaviest) of object `sha`, from headers only, or None if it is missing.
-
-    dulwich unpacks a whole object (and its delta bases) to read it, so the sizes are checked first:
-    a file of zeros compresses a thousand to one, and must not be unpacked only to find it is too large.
-    """
-    if depth >= _MAX_CHAIN:
-        raise KitError(f"The repository holds a chain of more than {_MAX_CHAIN} deltas: too deep to read.")
-    found = []
-    for pack in store.packs:
-        try:
-            offset = pack.index.object_offset(bytes.fromhex(sha))
-        except KeyError:
-            continue
-        found.append(_packed_header(store, pack.data.path, offset, depth))
-    loose = os.path.join(store.path, sha[:2], sha[2:])
-    if os.path.isfile(loose):
-        found.append(_loose_header(loose))
-    if not found:
+    def peel(self, sha: str | None):
+        """The object `sha` names, with tags followed to what they tag (as git's ^{} does)."""
+        obj = self.load(sha)
+        for _ in range(10):
+            if not isinstance(obj, Tag):
+                return obj
+            obj = self.load(obj.object[1].decode())
         return None
-    return found[0][0], found[0][1], max(h[2] for h in found)  # whichever copy dulwich reads, none unpacks more
 
+    def text(self, sha: str) -> str:
+        """A file's normalised text; "" if it is missing or not a file; only its size if over 1 MB."""
+        found = self.header(sha)
+        if found is None or found[0] != Blob.type_num:
+            return ""
+        if found[1] > _MAX_BYTES:
+            return _normalise(f"<a file of {found[1]} bytes, too large to show>")
+        return _normalise(_text(self._unpack(sha, found).as_raw_string()))
 
-def _unpack(store, sha: str, found: tuple[int, int, int]):
-    if found[2] > _MAX_OBJECT:
-        raise KitError(f"The repository holds an object of more than {_MAX_OBJECT} bytes: too large to read.")
-    return store[sha.encode()]
-
-
-def _load(store, sha: str | None, kind: int | None = None):
-    """The object `sha`, or None if it is missing or not of `kind`; KitError if reading it would unpack too much."""
-    found = _header(store, sha) if sha and _HEX.fullmatch(sha.encode()) else None
-    if found is None or (kind is not None and found[0] != kind):
-        return None
-    return _unpack(store, sha, found)
-
-
-def _peel(store, sha: str | None):
-    """The object `sha` names, with tags followed to what they tag (as git's ^{} does)."""
-    obj = _load(store, sha)
-    for _ in range(10):
-        if not isinstance(obj, Tag):
-            return obj
-        obj = _load(store, obj.object[1].decode())
-    return None
+    def files(self, commit: str | None) -> dict[str, str]:
+        """path -> text of every file in a commit's tree (sub-folders included; submodules skipped)."""
+        top = self.peel(commit)
+        tree = top.tree.decode() if isinstance(top, Commit) else commit if isinstance(top, Tree) else None
+        files: dict[str, str] = {}
+        pending = [("", tree)] if tree else []
+        while pending:
+            level, pending = pending, []
+            blobs = []
+            for prefix, sha in level:
+                folder = self.load(sha, Tree.type_num)
+                for entry in folder.iteritems() if folder is not None else ():
+                    name = f"{prefix}{_text(entry.path)}"
+                    if entry.mode == 0o040000:
+                        pending.append((name + "/", entry.sha.decode()))
+                    elif entry.mode != 0o160000:
+                        blobs.append((name, entry.sha.decode()))
+            if len(files) + len(blobs) > _MAX_FILES:
+                raise KitError(f"The repository holds more than {_MAX_FILES} files: too many to summarise.")
+            for path, sha in blobs:
+                files[path] = self.text(sha)
+        return dict(sorted(files.items()))
 
 
 def _ref(repo: Repo, name: bytes) -> tuple[str, str | None]:
@@ -706,6 +736,16 @@ def _ref(repo: Repo, name: bytes) -> tuple[str, str | None]:
     names, sha = repo.refs.follow(name)
     sha = sha.decode() if sha and _HEX.fullmatch(sha) else None
     return _text(names[-1] if names else b""), sha
+
+
+def _merge_head(repo: Repo) -> bool:
+    """Is a merge under way? MERGE_HEAD (which dulwich's refs do not read) names a commit, as git checks it."""
+    try:
+        with open(os.path.join(repo.controldir(), "MERGE_HEAD"), "rb") as handle:  # the private copy's
+            line = handle.read(200).split(b"\n", 1)[0]
+    except OSError:
+        return False
+    return bool(_HEX.fullmatch(line[:40])) and (len(line) == 40 or line[40:41].isspace())
 
 
 def _text(data: bytes) -> str:
@@ -720,40 +760,6 @@ def _normalise(text: str) -> str:
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
-
-
-def _blob_text(store, sha: str) -> str:
-    """A file's normalised text; "" if it is missing or not a file; only its size if over 1 MB."""
-    found = _header(store, sha)
-    if found is None or found[0] != Blob.type_num:
-        return ""
-    if found[1] > _MAX_BYTES:
-        return _normalise(f"<a file of {found[1]} bytes, too large to show>")
-    return _normalise(_text(_unpack(store, sha, found).as_raw_string()))
-
-
-def _tree_files(store, commit: str | None) -> dict[str, str]:
-    """path -> text of every file in a commit's tree (sub-folders included; submodules skipped)."""
-    top = _peel(store, commit)
-    tree = top.tree.decode() if isinstance(top, Commit) else commit if isinstance(top, Tree) else None
-    files: dict[str, str] = {}
-    pending = [("", tree)] if tree else []
-    while pending:
-        level, pending = pending, []
-        blobs = []
-        for prefix, sha in level:
-            folder = _load(store, sha, Tree.type_num)
-            for entry in folder.iteritems() if folder is not None else ():
-                name = f"{prefix}{_text(entry.path)}"
-                if entry.mode == 0o040000:
-                    pending.append((name + "/", entry.sha.decode()))
-                elif entry.mode != 0o160000:
-                    blobs.append((name, entry.sha.decode()))
-        if len(files) + len(blobs) > _MAX_FILES:
-            raise KitError(f"The repository holds more than {_MAX_FILES} files: too many to summarise.")
-        for path, sha in blobs:
-            files[path] = _blob_text(store, sha)
-    return dict(sorted(files.items()))
 
 
 def _worktree_has_markers(root: str, index: Index) -> bool:
@@ -785,13 +791,13 @@ def summary(path) -> dict:
     root = _repo_root(path)
     try:
         with _private_copy(root) as repo:
-            store = repo.object_store
+            objects = _Objects(repo.object_store)
             ref, head = _ref(repo, b"HEAD")
             index_file = os.path.join(repo.controldir(), "index")
             index = Index(index_file) if os.path.isfile(index_file) else None
-            merging = _ref(repo, b"MERGE_HEAD")[1] is not None or bool(index and index.has_conflicts())
-            commit = _peel(store, head)
-            files = _tree_files(store, _ref(repo, b"refs/heads/main")[1])
+            merging = _merge_head(repo) or bool(index and index.has_conflicts())
+            commit = objects.peel(head)
+            files = objects.files(_ref(repo, b"refs/heads/main")[1])
             markers = any(_MARKER.search(text) for text in files.values()) or bool(
                 index and _worktree_has_markers(root, index))
     except KitError:

@@ -49,67 +49,78 @@ def copy_tree(src: str | Path, dst: str | Path, *, max_files: int, max_bytes: in
 
     Only plain folders and plain files are copied; symlinks, sockets, devices and fifos (and any
     entry that stops being a plain file or folder while we open it) are skipped, and their paths,
-    relative to `src` with "/" between parts, are returned. Copies get private permissions (folders
-    0700, files 0600): modes, owners and times are not kept. `max_files` caps the entries met (files,
-    folders and skipped entries together) and `max_bytes` the bytes copied; going over either, or
-    nesting folders more than 64 deep, raises KitError and leaves a partial copy for the caller to delete.
+    relative to `src` with "/" between parts, are returned, sorted. Copies get private permissions
+    (folders 0700, files 0600): modes, owners and times are not kept. `max_files` caps the entries
+    met (files, folders and skipped entries together) and `max_bytes` the bytes copied; going over
+    either, or nesting folders more than 64 deep, raises KitError. Both are checked in a first pass
+    that copies nothing, so an oversized tree fails fast; a tree that grows during the copy is
+    still stopped at the caps, and leaves a partial copy for the caller to delete.
     """
-    skipped: list[str] = []
-    budget = {"files": max_files, "bytes": max_bytes}
     src_fd = _open_root(src, "src")
     try:
-        os.mkdir(dst, 0o700)
-        dst_fd = os.open(dst, _DIR)
-    except OSError:
-        os.close(src_fd)
-        raise KitError(f"Cannot copy into {os.fspath(dst)!r}: it must be a new folder in a folder that exists.") \
-            from None
-    try:
-        _copy_folder(src_fd, dst_fd, "", os.fspath(src), budget, skipped, depth=0)
+        _walk(src_fd, None, "", os.fspath(src), {"files": max_files, "bytes": max_bytes}, [], depth=0)
+        try:
+            os.mkdir(dst, 0o700)
+            dst_fd = os.open(dst, _DIR)
+        except OSError:
+            raise KitError(f"Cannot copy into {os.fspath(dst)!r}: it must be a new folder in a folder that "
+                           "exists.") from None
+        skipped: list[str] = []
+        try:
+            _walk(src_fd, dst_fd, "", os.fspath(src), {"files": max_files, "bytes": max_bytes}, skipped, depth=0)
+        finally:
+            os.close(dst_fd)
     finally:
         os.close(src_fd)
-        os.close(dst_fd)
     return sorted(skipped)
 
 
-def _copy_folder(src_fd: int, dst_fd: int, prefix: str, src: str, budget: dict, skipped: list[str], *,
-                 depth: int) -> None:
+def _spend(budget: dict, key: str, amount: int, src: str) -> None:
+    budget[key] -= amount
+    if budget[key] < 0:
+        too = "many files and folders than the limit: too many" if key == "files" else "bytes than the limit: too large"
+        raise KitError(f"{src!r} holds more {too} to copy.")
+
+
+def _walk(src_fd: int, dst_fd: int | None, prefix: str, src: str, budget: dict, skipped: list[str], *,
+          depth: int) -> None:
+    """Copy the folder open as `src_fd` into `dst_fd`; with `dst_fd` None, only count what a copy would take."""
     if depth > _MAX_DEPTH:
         raise KitError(f"{src!r} nests folders more than {_MAX_DEPTH} deep: too deep to copy.")
+    names = []
     with os.scandir(src_fd) as entries:  # one name at a time: a huge folder fails at the cap, not after listing
-        names = []
         for entry in entries:
-            budget["files"] -= 1
-            if budget["files"] < 0:
-                raise KitError(f"{src!r} holds more files and folders than the limit: too many to copy.")
+            _spend(budget, "files", 1, src)
             names.append(entry.name)
     for name in names:
         relative = prefix + name
         try:
             # A first look, without following; the opens below re-check, in case it changes meanwhile.
-            kind = stat.S_IFMT(os.stat(name, dir_fd=src_fd, follow_symlinks=False).st_mode)
+            info = os.stat(name, dir_fd=src_fd, follow_symlinks=False)
         except OSError:
             skipped.append(relative)
             continue
-        if kind == stat.S_IFDIR:
+        if stat.S_ISDIR(info.st_mode):
             try:
                 child = os.open(name, _DIR, dir_fd=src_fd)
             except OSError:
                 skipped.append(relative)
                 continue
             try:
+                if dst_fd is None:
+                    _walk(child, None, relative + "/", src, budget, skipped, depth=depth + 1)
+                    continue
                 os.mkdir(name, 0o700, dir_fd=dst_fd)
                 child_dst = os.open(name, _DIR, dir_fd=dst_fd)
                 try:
-                    _copy_folder(child, child_dst, relative + "/", src, budget, skipped, depth=depth + 1)
+                    _walk(child, child_dst, relative + "/", src, budget, skipped, depth=depth + 1)
                 finally:
                     os.close(child_dst)
             finally:
                 os.close(child)
-        elif kind == stat.S_IFREG:
-            if not _copy_file(src_fd, dst_fd, name, src, budget):
-                skipped.append(relative)
-        else:
+        elif stat.S_ISREG(info.st_mode) and dst_fd is None:
+            _spend(budget, "bytes", info.st_size, src)
+        elif not stat.S_ISREG(info.st_mode) or not _copy_file(src_fd, dst_fd, name, src, budget):
             skipped.append(relative)
 
 
@@ -119,20 +130,12 @@ def _copy_file(src_fd: int, dst_fd: int, name: str, src: str, budget: dict) -> b
     except OSError:
         return False
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):  # swapped for a fifo, a device or a folder since we looked
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for a fifo, a device or a folder since we looked
             return False
-        if info.st_size > budget["bytes"]:
-            raise KitError(f"{src!r} holds more bytes than the limit: too large to copy.")
-        out = os.open(name, _NEW_FILE, 0o600, dir_fd=dst_fd)
-        try:
+        with open(os.open(name, _NEW_FILE, 0o600, dir_fd=dst_fd), "wb") as out:
             while chunk := os.read(fd, _CHUNK):
-                budget["bytes"] -= len(chunk)
-                if budget["bytes"] < 0:  # the file grew while we read it
-                    raise KitError(f"{src!r} holds more bytes than the limit: too large to copy.")
-                os.write(out, chunk)
-        finally:
-            os.close(out)
+                _spend(budget, "bytes", len(chunk), src)  # counted as read: the file may have grown
+                out.write(chunk)
         return True
     finally:
         os.close(fd)

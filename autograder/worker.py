@@ -1,0 +1,174 @@
+"""A grading worker: a process of its own that grades one submission at a time.
+
+Everything that touches a submission's content runs here, not in `tpm-grade`'s main process: the
+learner's kernel (in its sandbox), the grader's replica of the course setup, the tests on learner
+values, and the helpers that read what the learner built (a git repository, files in the scratch
+folder). When `tpm-grade` runs as root, the worker is not root: it starts in a jail of its own
+(`jail_command`: the filesystem as it is, but with the course folder, home folders and the other
+workers' folders replaced by empty ones, no network) and switches for good to an unprivileged uid
+before Python starts. Its kernels' sandboxes are then made the unprivileged way (a user namespace).
+
+The main process sends tasks as pickles (it is trusted); the worker answers with JSON only, and the
+main process checks every answer against the assignment (`runner.Result.from_worker`), so nothing a
+worker produced is ever unpickled or believed as root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import struct
+import sys
+from pathlib import Path
+
+_HEADER = struct.Struct("!Q")
+MAX_ANSWER = 64 * 1024**2   # bytes of JSON a worker may send back for one submission
+
+
+def send(fd: int, payload: bytes) -> None:
+    data = _HEADER.pack(len(payload)) + payload
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def receive(fd: int, limit: int | None = None) -> bytes | None:
+    """One framed message, or None at end of file. Raises ValueError when it is larger than `limit`."""
+    head = _read_exactly(fd, _HEADER.size)
+    if head is None:
+        return None
+    (size,) = _HEADER.unpack(head)
+    if limit is not None and size > limit:
+        raise ValueError(f"a message of {size} bytes is larger than {limit}")
+    body = _read_exactly(fd, size)
+    if body is None:
+        raise EOFError("the other end closed mid-message")
+    return body
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None if left == size else b""
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def jail_command(uid: int, own: Path, hide: list[Path], visible: list[Path]) -> list[str]:
+    """The command prefix that starts a worker as root would: jailed, then as `uid` for good.
+
+    `hide` are folders replaced by empty ones (the course, home folders, the batch's other workers);
+    `visible` are paths inside them that the worker needs read-only (Python, the kit's code); `own`
+    stays writable. The host's /proc stays: a new one here would stop the kernel's sandbox from
+    mounting its own."""
+    args = ["bwrap", "--dev-bind", "/", "/", "--unshare-net", "--unshare-ipc", "--die-with-parent"]
+    for folder in sorted(set(hide), key=lambda p: len(p.parts)):
+        args += ["--tmpfs", str(folder)]
+    made: set[Path] = set()
+    for path in sorted({*visible, own}, key=lambda p: len(p.parts)):
+        for parent in reversed(path.parents):   # folders on the way, passable (bwrap would make them 0700)
+            if parent not in made and any(parent != h and parent.is_relative_to(h) for h in hide):
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", str(parent)]
+        if path != own and any(path.is_relative_to(h) for h in hide):
+            args += ["--ro-bind", str(path), str(path)]
+    args += ["--bind", str(own), str(own)]
+    return [*args, "--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all", "--no-new-privs", "--"]
+
+
+def main(argv: list[str]) -> int:
+    from autograder import runner
+
+    incoming, outgoing = int(argv[0]), int(argv[1])
+    setup = pickle.loads(receive(incoming))
+    while True:
+        message = receive(incoming)
+        if message is None:
+            return 0
+        student, name, data = pickle.loads(message)
+        result = runner.grade(setup["asg"], student, name, data, scratch_root=Path(setup["root"]),
+                              slot=setup["slot"], timeout=setup["timeout"], budget=setup["budget"],
+                              use_sandbox=setup["use_sandbox"])
+        send(outgoing, json.dumps(result.to_worker_answer()).encode())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+
+
+class WorkerDied(RuntimeError):
+    """The worker ended, or stopped answering, while it held a submission; the message is the reason."""
+
+
+class Worker:
+    """The main process's handle on one worker: started when first needed, started again after it dies."""
+
+    def __init__(self, setup: dict, *, uid: int | None, own: Path, hide: list[Path], visible: list[Path]):
+        self.setup, self.uid, self.own, self.hide, self.visible = setup, uid, Path(own), hide, visible
+        self.proc = None
+        self.to_worker = self.from_worker = -1
+
+    def _start(self) -> None:
+        import subprocess
+
+        task_read, task_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        command = [sys.executable, "-I", "-m", "autograder.worker", str(task_read), str(answer_write)]
+        if self.uid is not None:
+            command = jail_command(self.uid, self.own, self.hide, self.visible) + command
+        for sub in ("home", "tmp"):
+            (self.own / sub).mkdir(exist_ok=True)
+            if self.uid is not None:
+                os.chown(self.own / sub, self.uid, self.uid)
+        # The worker's whole environment: none of the grader's (no database URL, no tokens).
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.own / "home"),
+               "TMPDIR": str(self.own / "tmp"), "MPLCONFIGDIR": str(self.own / "home" / ".matplotlib"),
+               "MPLBACKEND": "Agg", "LANG": "C.UTF-8"}
+        self.proc = subprocess.Popen(command, pass_fds=(task_read, answer_write), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, env=env, cwd=self.own, start_new_session=True)
+        os.close(task_read)
+        os.close(answer_write)
+        self.to_worker, self.from_worker = task_write, answer_read
+        send(self.to_worker, pickle.dumps(self.setup))
+
+    def grade(self, student: str, name: str, data: bytes, wait: float) -> dict:
+        """The worker's JSON answer for one submission. Raises WorkerDied."""
+        import select
+
+        if self.proc is None or self.proc.poll() is not None:
+            self.close()
+            self._start()
+        try:
+            send(self.to_worker, pickle.dumps((student, name, data)))
+            ready, _, _ = select.select([self.from_worker], [], [], wait)
+            if not ready:
+                raise WorkerDied(f"grading it took longer than {wait:g} s, past its budget; it was stopped")
+            answer = receive(self.from_worker, MAX_ANSWER)
+            if answer is None:
+                raise WorkerDied("the grading worker ended while grading it (a crash, or its memory limit)")
+            return json.loads(answer)
+        except WorkerDied:
+            self.close()
+            raise
+        except (OSError, EOFError, ValueError) as exc:
+            self.close()
+            raise WorkerDied(f"the grading worker failed while grading it ({type(exc).__name__})") from None
+
+    def close(self) -> None:
+        for fd in (self.to_worker, self.from_worker):
+            if fd >= 0:
+                os.close(fd)
+        self.to_worker = self.from_worker = -1
+        if self.proc is not None:
+            import contextlib
+            import signal
+
+            if self.proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+            self.proc = None
