@@ -77,6 +77,8 @@ def test_a_root_that_is_a_symlink_is_refused(tree, tmp_path):
         read_file(tmp_path / "root-link", "answer.txt", max_bytes=100)
     with pytest.raises(KitError, match="not a folder that exists"):
         copy_tree(tmp_path / "missing", tmp_path / "dst", max_files=100, max_bytes=1000)
+    with pytest.raises(KitError, match="not a folder that exists"):
+        read_file(src / "top.txt", "x", max_bytes=100)
 
 
 def test_the_destination_must_be_new(tree, tmp_path):

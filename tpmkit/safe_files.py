@@ -5,7 +5,8 @@ folder). The learner may still have a process running, so a folder can be swappe
 between the moment we look at it and the moment we open it. Every folder and file is therefore
 opened one name at a time, relative to the folder already opened (`dir_fd`), with `O_NOFOLLOW`:
 a symlink anywhere, even one swapped in mid-copy, makes the open fail instead of leading
-elsewhere, and `fstat` on the opened file decides what it is.
+elsewhere, and `fstat` on the opened file decides what it is. Sizes and counts are capped, and
+`copy_tree` counts first, copying nothing, so a tree over a cap fails fast.
 
     skipped = copy_tree(learner_repo / ".git", private / "git", max_files=20_000, max_bytes=200_000_000)
     data = read_file(learner_repo, "settings.toml", max_bytes=1_000_000)
@@ -16,7 +17,6 @@ the caller chooses that path, so its parent folders are trusted.
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from pathlib import Path
@@ -29,7 +29,6 @@ _DIR = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
 # O_NONBLOCK: a fifo swapped in for a file must not block the open; O_NOCTTY: a terminal is never adopted.
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-_NOT_FOLLOWED = (errno.ELOOP, errno.ENOTDIR, errno.ENXIO)  # what O_NOFOLLOW / O_DIRECTORY answer
 _MAX_DEPTH = 64
 _CHUNK = 1 << 20
 
@@ -39,8 +38,8 @@ def _open_root(root, what: str) -> int:
         raise KitError(f"{what} must be a folder path as text, not a {type(root).__name__}.")
     try:
         return os.open(root, _DIR)
-    except OSError as error:
-        reason = "a symlink, which is never followed" if error.errno in _NOT_FOLLOWED else "not a folder that exists"
+    except OSError:
+        reason = "a symlink, which is never followed" if os.path.islink(root) else "not a folder that exists"
         raise KitError(f"{os.fspath(root)!r} is {reason}: give the real folder.") from None
 
 
