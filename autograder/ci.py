@@ -15,9 +15,11 @@ Nothing is written into the course folder: each assignment is graded in a throwa
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -134,7 +136,9 @@ def junit_xml(report: dict) -> str:
 
 
 def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Learner-influenced text as one inert table cell: no HTML, links or images in a page an instructor opens."""
+    text = html.escape(" ".join(str(text).split()), quote=False)
+    return re.sub(r"([\\|\[\]()!*_`])", r"\\\1", text)
 
 
 def markdown(report: dict) -> str:

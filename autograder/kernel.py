@@ -33,6 +33,7 @@ from autograder import sandbox
 
 OUTPUT_LIMIT = 200_000        # characters of output kept per cell for the autograded notebook
 FETCH_LIMIT = 5_000_000       # characters a fetched value may take as JSON
+MESSAGE_LIMIT = 64 * 1024**2  # bytes of one message from the kernel the grader will receive at all
 INTERRUPT_GRACE = 3.0         # seconds a kernel gets to stop after an interrupt before it is killed
 REPLY_GRACE = 2.0             # seconds to wait for the last outputs after the execute_reply
 FONTS_CONF = '<?xml version="1.0"?><fontconfig></fontconfig>\n'  # matplotlib brings its own fonts
@@ -180,6 +181,7 @@ class Kernel:
         self.context = zmq.Context()
         self.context.setsockopt(zmq.RECONNECT_IVL, -1)
         self.context.setsockopt(zmq.LINGER, 0)
+        self.context.setsockopt(zmq.MAXMSGSIZE, MESSAGE_LIMIT)   # a larger message drops the connection
         self.client = BlockingKernelClient(connection_file=str(connection), context=self.context)
         self.client.load_connection_file()
         self.client.start_channels()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 _HEADER = struct.Struct("!Q")
 MAX_ANSWER = 64 * 1024**2   # bytes of JSON a worker may send back for one submission
+WORKER_MEMORY = 6 * 1024**3  # address space of a worker (its kernels have their own, smaller limit)
 
 
 def send(fd: int, payload: bytes) -> None:
@@ -117,7 +118,9 @@ class Worker:
 
         task_read, task_write = os.pipe()
         answer_read, answer_write = os.pipe()
-        command = [sys.executable, "-I", "-m", "autograder.worker", str(task_read), str(answer_write)]
+        # Its own memory cap: a submission that makes the grader's side blow up costs only itself.
+        command = ["prlimit", f"--as={WORKER_MEMORY}", "--", sys.executable, "-I", "-m", "autograder.worker",
+                   str(task_read), str(answer_write)]
         if self.uid is not None:
             command = jail_command(self.uid, self.own, self.hide, self.visible) + command
         for sub in ("home", "tmp"):

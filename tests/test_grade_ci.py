@@ -151,3 +151,12 @@ def test_templates_parse_and_call_tpm_grade_with_real_options(path):
         command = re.sub(r"\$\{\{[^}]*\}\}|\$\(\([^)]*\)\)|\$[A-Z_]+", "1", command)
         argv = shlex.split(command)[1:]
         parser.parse_args(argv)  # raises SystemExit on an option that does not exist
+
+
+def test_markdown_summary_cells_are_inert():
+    """A message can carry learner text (a value a check repeats); in the summary an instructor opens it stays text."""
+    from autograder.ci import _cell
+
+    cell = _cell('<img src=x onerror=alert(1)> ![t](https://tracker.example/p.png) [a](javascript:alert(2)) | x')
+    assert "<img" not in cell and "](" not in cell and " | " not in cell
+    assert "budget_errors" in _cell("budget_errors is not right yet.").replace("\\", "")

@@ -144,7 +144,8 @@ def test_feedback_escapes_what_the_learner_typed(walkthrough):
     cy = _page(course, "cy")
     assert "<script" not in cy and "<b>bold</b>" not in cy
     assert "&lt;script&gt;alert(&#x27;code&#x27;)&lt;/script&gt;" in cy
-    assert "&lt;script&gt;alert(&#x27;written&#x27;)&lt;/script&gt;" in cy and "&amp; more." in cy
+    # The written answer was sanitized when graded (its script is gone); what is left is shown as text.
+    assert "alert(&#x27;written&#x27;)" not in cy and "more." in cy
 
 
 def _forms(value) -> list[str]:
