@@ -139,8 +139,7 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
 def _workers(count: int, asg, course: Path, tmp: Path, timeout: float, budget: float, unsafe: bool) -> list:
     """One worker per slot; as root each is jailed and runs as the slot's own unprivileged uid."""
     root = os.geteuid() == 0
-    hide = [p for p in (Path("/root"), Path("/home"), course, tmp) if p.is_dir()]
-    visible = [*sandbox.readonly_paths(), Path(worker_mod.__file__).resolve().parent]
+    hide, visible = worker_mod.view(course, tmp)
     out = []
     for slot in range(count):
         uid = sandbox.sandbox_uid(slot) if root else None
@@ -152,6 +151,22 @@ def _workers(count: int, asg, course: Path, tmp: Path, timeout: float, budget: f
                  "use_sandbox": not unsafe}
         out.append(worker_mod.Worker(setup, uid=uid, own=own, hide=hide, visible=visible))
     return out
+
+
+def _grade_in_worker(grader, asg, sub: Submission, data: bytes, budget: float) -> runner.Result:
+    """One submission in a worker; a worker that ends mid-way gets one more try in a new worker (it may have been
+    the machine, not the notebook), then the submission is ungradable with the reason."""
+    attempt = 1
+    while True:
+        try:
+            # The budget bounds the kernel's work; the rest is the worker's own start and a margin.
+            answer = grader.grade(sub.student, sub.path.name, data, wait=budget + 180)
+            return runner.Result.from_worker(answer, asg, sub.student, sub.path.name)
+        except worker_mod.WorkerDied as exc:
+            print(f"tpm-grade: {sub.student}: {exc} (attempt {attempt})", file=sys.stderr, flush=True)
+            if attempt == 2 or exc.timed_out:
+                return runner.Result(sub.student, sub.path.name, "ungradable", reason=str(exc))
+            attempt += 1
 
 
 def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, budget, unsafe, reports, progress, recorded) -> None:
@@ -171,12 +186,7 @@ def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, budget, unsafe,
                 data = read_submission(sub.path)
             except SubmissionError:
                 data = b""   # changed since it was listed: graded as what it is now (unreadable)
-            try:
-                # The budget bounds the kernel's work; the rest is the worker's own start and a margin.
-                answer = graders[slot].grade(sub.student, sub.path.name, data, wait=budget + 180)
-                result = runner.Result.from_worker(answer, asg, sub.student, sub.path.name)
-            except worker_mod.WorkerDied as exc:
-                result = runner.Result(sub.student, sub.path.name, "ungradable", reason=str(exc))
+            result = _grade_in_worker(graders[slot], asg, sub, data, budget)
         finally:
             slots.put(slot)
         result.seconds = time.monotonic() - started

@@ -14,10 +14,10 @@ last cell, so no later learner cell can print those inputs into the graded noteb
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -29,7 +29,7 @@ from autograder import assignment as assignment_mod
 from autograder import plan as plan_mod
 from autograder import replica as replica_mod
 from autograder import sandbox, trusted
-from autograder.kernel import CellResult, Kernel, KernelDied
+from autograder.kernel import OUTPUT_LIMIT, CellResult, Kernel, KernelDied
 from autograder.untrusted import sanitize
 from tpmkit.replica import SERVICES_ENV
 
@@ -186,8 +186,6 @@ class _Session:
         self.ensure_alive()
         if self.broken:
             return CellResult("died", ename="KernelDied", evalue=self.broken)
-        from autograder.kernel import OUTPUT_LIMIT
-
         result = self.kernel.execute(source, self._time(), limit=min(OUTPUT_LIMIT, self.output_left))
         self.output_left -= sum(len(json.dumps(o, default=str)) for o in result.outputs)
         out_of_memory = result.status == "error" and (result.flooded or result.ename == "MemoryError")
@@ -236,13 +234,11 @@ def _cell(step: plan_mod.Step, source_cell, outputs: list) -> nbformat.NotebookN
     return cell
 
 
-_COUNTER = itertools.count()
-
-
 def grade(asg: assignment_mod.Assignment, student: str, name: str, data: bytes, *, scratch_root: Path, slot: int,
           timeout: float, use_sandbox: bool, budget: float = BUDGET) -> Result:
     """Grade one notebook (its bytes). Never raises: whatever goes wrong costs this submission only."""
-    work = Path(scratch_root) / f"s{next(_COUNTER)}"   # short: socket paths must stay under 108 bytes
+    Path(scratch_root).mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="s", dir=scratch_root))   # short: socket paths must stay under 108 bytes
     try:
         return _grade(asg, student, name, data, work, slot, timeout, use_sandbox, budget)
     except GraderError as exc:

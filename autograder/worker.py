@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import struct
 import sys
 from pathlib import Path
 
 _HEADER = struct.Struct("!Q")
 MAX_ANSWER = 64 * 1024**2   # bytes of JSON a worker may send back for one submission
-WORKER_MEMORY = 6 * 1024**3  # address space of a worker (its kernels have their own, smaller limit)
+WORKER_MEMORY = 16 * 1024**3  # address space (not memory used) of a worker; its kernels have their own limit
 
 
 def send(fd: int, payload: bytes) -> None:
@@ -58,6 +59,15 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def view(*private: Path) -> tuple[list[Path], list[Path]]:
+    """What a jailed worker must not see (home folders and `private`: the course, the batch's folder) and the
+    paths inside them it needs read-only (Python and the kit's code)."""
+    from autograder import sandbox
+
+    hide = [p for p in (Path("/root"), Path("/home"), *map(Path, private)) if p.is_dir()]
+    return hide, [*sandbox.readonly_paths(), Path(__file__).resolve().parent]
+
+
 def jail_command(uid: int, own: Path, hide: list[Path], visible: list[Path]) -> list[str]:
     """The command prefix that starts a worker as root would: jailed, then as `uid` for good.
 
@@ -65,6 +75,7 @@ def jail_command(uid: int, own: Path, hide: list[Path], visible: list[Path]) -> 
     `visible` are paths inside them that the worker needs read-only (Python, the kit's code); `own`
     stays writable. The host's /proc stays: a new one here would stop the kernel's sandbox from
     mounting its own."""
+    hide = [*hide, *_closed_folders([*visible, own])]
     args = ["bwrap", "--dev-bind", "/", "/", "--unshare-net", "--unshare-ipc", "--die-with-parent"]
     for folder in sorted(set(hide), key=lambda p: len(p.parts)):
         args += ["--tmpfs", str(folder)]
@@ -81,11 +92,25 @@ def jail_command(uid: int, own: Path, hide: list[Path], visible: list[Path]) -> 
             "--bounding-set=-all", "--no-new-privs", "--"]
 
 
+def _closed_folders(paths: list[Path]) -> list[Path]:
+    """The first folder above each path that other users cannot pass through: replaced (and rebuilt passable
+    down to the path) so that the unprivileged worker can reach what it needs, and nothing else there."""
+    closed = []
+    for path in paths:
+        for parent in reversed(Path(path).parents):
+            if parent != Path("/") and not os.stat(parent).st_mode & 0o001:
+                closed.append(parent)
+                break
+    return closed
+
+
 def main(argv: list[str]) -> int:
     from autograder import runner
 
     incoming, outgoing = int(argv[0]), int(argv[1])
     setup = pickle.loads(receive(incoming))
+    # What a worker that died before us left behind (it was killed before it could clean up).
+    shutil.rmtree(setup["root"], ignore_errors=True)
     while True:
         message = receive(incoming)
         if message is None:
@@ -103,6 +128,10 @@ if __name__ == "__main__":
 
 class WorkerDied(RuntimeError):
     """The worker ended, or stopped answering, while it held a submission; the message is the reason."""
+
+    def __init__(self, message: str, *, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class Worker:
@@ -149,10 +178,13 @@ class Worker:
             send(self.to_worker, pickle.dumps((student, name, data)))
             ready, _, _ = select.select([self.from_worker], [], [], wait)
             if not ready:
-                raise WorkerDied(f"grading it took longer than {wait:g} s, past its budget; it was stopped")
+                raise WorkerDied(f"grading it took longer than {wait:g} s, past its budget; it was stopped",
+                                 timed_out=True)
             answer = receive(self.from_worker, MAX_ANSWER)
             if answer is None:
-                raise WorkerDied("the grading worker ended while grading it (a crash, or its memory limit)")
+                status = self.proc.wait(timeout=30)
+                raise WorkerDied(f"the grading worker ended while grading it (exit status {status}: a crash, "
+                                 "or its memory limit)")
             return json.loads(answer)
         except WorkerDied:
             self.close()

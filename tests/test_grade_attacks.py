@@ -223,7 +223,7 @@ def test_the_unattacked_notebooks_grade_as_expected(attacked):
 def test_cheat_scores_no_more_than_blank(name, attacked):
     _, report, _, _ = attacked
     entry = report[name]
-    assert entry["status"] == "graded"
+    assert entry["status"] == "graded", entry.get("reason")
     assert entry["score"] <= report["blank"]["score"], {q["id"]: q["status"] for q in entry["questions"]}
 
 

@@ -14,6 +14,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -335,7 +336,7 @@ def test_the_grading_worker_is_unprivileged_and_sees_no_course():
         own.mkdir()
         uid = sandbox.sandbox_uid(0)
         os.chown(own, uid, uid)
-        visible = [*sandbox.readonly_paths(), Path(worker.__file__).resolve().parent]
+        _, visible = worker.view()
         probe = ("import os, sys\nprint(os.getuid(), os.geteuid(), sorted(os.listdir(sys.argv[1])))\n"
                  "try:\n    os.setuid(0)\nexcept PermissionError:\n    print('cannot become root')\n")
 
@@ -442,3 +443,29 @@ def test_fuzz_malformed_notebooks_through_the_real_path(tmp_path):
     assert len(report) == 7
     assert all(e["status"] == "graded" or e["reason"] for e in report.values())
     assert report["zz-good"]["score"] == 12
+
+
+def test_a_worker_that_dies_costs_only_its_submission(tmp_path):
+    """A worker killed mid-submission raises WorkerDied (with the reason); the same handle then grades the next one."""
+    grading.require_sandbox()
+    asg = assignment.load(grading.ROOT, SLOS)
+    own = tmp_path / "own"
+    own.mkdir(mode=0o700)
+    uid = sandbox.sandbox_uid(0) if os.geteuid() == 0 else None
+    if uid is not None:
+        os.chown(own, uid, uid)
+    hide, visible = worker.view(tmp_path)   # as tpm-grade does: the batch folder is hidden but for its own part
+    handle = worker.Worker({"asg": asg, "root": str(own / "s"), "slot": 0, "timeout": 60, "budget": 120,
+                            "use_sandbox": True}, uid=uid, own=own, hide=hide, visible=visible)
+    slow = nbformat.writes(_with_extra_cells(grading.submission(SLOS), "q1-answer",
+                                             ["import time\ntime.sleep(40)"])).encode()
+    killer = threading.Timer(8, lambda: os.killpg(handle.proc.pid, 9))
+    killer.start()
+    try:
+        with pytest.raises(worker.WorkerDied, match="ended while grading"):
+            handle.grade("slow", "slow.ipynb", slow, wait=120)
+        answer = handle.grade("good", "good.ipynb", nbformat.writes(grading.submission(SLOS)).encode(), wait=120)
+    finally:
+        killer.cancel()
+        handle.close()
+    assert runner.Result.from_worker(answer, asg, "good", "good.ipynb").score == 12
