@@ -86,7 +86,8 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
         raise ValueError(f"--workers is at most {sandbox.MAX_WORKERS}.")
     db_url = gradebook.resolve_url(course, db_url)
     gradebook.check_reachable(db_url)
-    with tempfile.TemporaryDirectory(prefix="tpm-grade-") as tmp:
+    # A kernel killed on Ctrl-C may still be writing its scratch folder while this is removed: never an error.
+    with tempfile.TemporaryDirectory(prefix="tpm-grade-", ignore_cleanup_errors=True) as tmp:
         tmp = Path(tmp)
         found = discover(submissions, asg.id, tmp / "unpacked")
         if not found:

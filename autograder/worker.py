@@ -21,6 +21,7 @@ import pickle
 import shutil
 import struct
 import sys
+import threading
 from pathlib import Path
 
 _HEADER = struct.Struct("!Q")
@@ -141,6 +142,7 @@ class Worker:
         self.setup, self.uid, self.own, self.hide, self.visible = setup, uid, Path(own), hide, visible
         self.proc = None
         self.to_worker = self.from_worker = -1
+        self.lock = threading.Lock()
 
     def _start(self) -> None:
         import subprocess
@@ -182,7 +184,7 @@ class Worker:
                                  timed_out=True)
             answer = receive(self.from_worker, MAX_ANSWER)
             if answer is None:
-                status = self.proc.wait(timeout=30)
+                status = self.proc.wait(timeout=30) if self.proc is not None else "none"
                 raise WorkerDied(f"the grading worker ended while grading it (exit status {status}: a crash, "
                                  "or its memory limit)")
             return json.loads(answer)
@@ -194,16 +196,20 @@ class Worker:
             raise WorkerDied(f"the grading worker failed while grading it ({type(exc).__name__})") from None
 
     def close(self) -> None:
-        for fd in (self.to_worker, self.from_worker):
-            if fd >= 0:
-                os.close(fd)
-        self.to_worker = self.from_worker = -1
-        if self.proc is not None:
-            import contextlib
-            import signal
+        """Stop the worker (safe to call twice, and from another thread: Ctrl-C closes workers still busy)."""
+        import contextlib
+        import signal
 
-            if self.proc.poll() is None:
+        with self.lock:
+            fds, self.to_worker, self.from_worker = (self.to_worker, self.from_worker), -1, -1
+            proc, self.proc = self.proc, None
+        for fd in fds:
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        if proc is not None:
+            if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=30)
-            self.proc = None
+                    os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                proc.wait(timeout=30)

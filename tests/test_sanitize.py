@@ -296,3 +296,11 @@ def test_fuzz_outputs_never_raise_and_always_validate():
         nb = nbformat.from_dict(notebook([], [out]))
         nbformat.validate(nb)
         json.dumps(nb, ensure_ascii=False).encode("utf-8")   # writable as a .ipynb
+
+
+def test_deeply_nested_html_is_shown_as_text_not_parsed():
+    """nh3's time grows with the square of the nesting depth; past MAX_TAGS the fragment is escaped instead."""
+    deep = "<div>" * (sanitize.MAX_TAGS + 1) + "<img src=x onerror=alert('XSS-99')>"
+    cleaned = sanitize.html_fragment(deep)
+    assert cleaned.startswith("<pre>") and "<img" not in cleaned and "<div>" not in cleaned
+    assert sanitize.html_fragment("<b>bold</b>") == "<b>bold</b>"
