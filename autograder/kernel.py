@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from autograder import sandbox
 OUTPUT_LIMIT = 200_000        # characters of output kept per cell for the autograded notebook
 FETCH_LIMIT = 5_000_000       # characters a fetched value may take as JSON
 MESSAGE_LIMIT = 64 * 1024**2  # bytes of one message from the kernel the grader will receive at all
+SEND_TIMEOUT_MS = 10_000      # a message to the kernel that cannot leave in this time means the connection is gone
 INTERRUPT_GRACE = 3.0         # seconds a kernel gets to stop after an interrupt before it is killed
 REPLY_GRACE = 2.0             # seconds to wait for the last outputs after the execute_reply
 FONTS_CONF = '<?xml version="1.0"?><fontconfig></fontconfig>\n'  # matplotlib brings its own fonts
@@ -174,7 +176,8 @@ class Kernel:
         info = json.loads(connection.read_text())
         sockets = [Path(f"{info['ip']}-{info[name]}") for name in
                    ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
-        while not all(_is_socket(p) for p in sockets):
+        # Listening, not just bound: a first connection attempt that fails is never retried (see below).
+        while not all(_is_listening(p) for p in sockets):
             self._check_started(deadline)
             time.sleep(0.02)
         # Connect once, now, before any learner code has run; never reconnect to whatever is there later.
@@ -182,6 +185,7 @@ class Kernel:
         self.context.setsockopt(zmq.RECONNECT_IVL, -1)
         self.context.setsockopt(zmq.LINGER, 0)
         self.context.setsockopt(zmq.MAXMSGSIZE, MESSAGE_LIMIT)   # a larger message drops the connection
+        self.context.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)   # a lost connection raises, never hangs a send
         self.client = BlockingKernelClient(connection_file=str(connection), context=self.context)
         self.client.load_connection_file()
         self.client.start_channels()
@@ -192,6 +196,9 @@ class Kernel:
                 return
             except RuntimeError:
                 continue
+            except zmq.ZMQError as exc:
+                self.stop()
+                raise KernelDied(f"its connection failed ({exc})") from None
 
     def _check_started(self, deadline: float) -> None:
         if self.proc.poll() is not None:
@@ -237,7 +244,8 @@ class Kernel:
     def _interrupt(self) -> None:
         # ipykernel handles interrupt_request by signalling itself: no signal has to cross the sandbox.
         msg = self.client.session.msg("interrupt_request", content={})
-        self.client.control_channel.send(msg)
+        with contextlib.suppress(zmq.ZMQError):   # unanswered, it is killed after the grace time anyway
+            self.client.control_channel.send(msg)
 
     def execute(self, code: str, timeout: float, *, limit: int = OUTPUT_LIMIT) -> CellResult:
         """Run `code`; wait at most `timeout` seconds, then interrupt, then kill.
@@ -247,7 +255,11 @@ class Kernel:
         """
         if not self.alive():
             return CellResult("died", ename="KernelDied", evalue="the kernel is not running")
-        msg_id = self.client.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
+        try:
+            msg_id = self.client.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
+        except zmq.ZMQError:   # the connection is gone: as good as dead
+            self.stop()
+            return CellResult("died", ename="KernelDied", evalue="the connection to the kernel was lost")
         iopub, shell = self.client.iopub_channel, self.client.shell_channel
         poller = zmq.Poller()
         poller.register(iopub.socket, zmq.POLLIN)
@@ -271,11 +283,12 @@ class Kernel:
                     result.status = "died"
                 return result
             poller.poll(100)
-            while shell.msg_ready():
+            drain_until = time.monotonic() + 0.5   # a kernel that floods messages cannot keep us from the clock
+            while shell.msg_ready() and time.monotonic() < drain_until:
                 kind, content = _receive(shell, msg_id)
                 if kind == "execute_reply":
                     reply, replied_at = content, time.monotonic()
-            while iopub.msg_ready():
+            while iopub.msg_ready() and time.monotonic() < drain_until:
                 kind, content = _receive(iopub, msg_id)
                 if kind is None:
                     continue
@@ -336,9 +349,15 @@ def _explain(expression: str, ename: str, message: str) -> str:
     return f"{expression} could not be read: it raised {shown}."
 
 
-def _is_socket(path: Path) -> bool:
+def _is_listening(path: Path) -> bool:
+    """A socket file (not a link to one) that accepts connections now."""
     try:
-        return stat.S_ISSOCK(os.lstat(path).st_mode)
+        if not stat.S_ISSOCK(os.lstat(path).st_mode):
+            return False
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1)
+            probe.connect(str(path))
+        return True
     except OSError:
         return False
 

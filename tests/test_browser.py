@@ -138,7 +138,7 @@ def test_lesson_quiz_in_a_real_browser(tmp_path):
                 wrong = "The data changed overnight."
                 right = "Yesterday's 3,000 came from cells run out of order"
                 quiz = page.locator(".jp-OutputArea-output", has=page.get_by_text(wrong, exact=True)).first
-                quiz.wait_for(timeout=45_000)
+                quiz.wait_for(timeout=90_000)  # Run All on a loaded 2-core CI machine
                 quiz.scroll_into_view_if_needed()
 
                 quiz.locator("label", has_text=wrong).click()
@@ -161,7 +161,7 @@ def test_lesson_quiz_in_a_real_browser(tmp_path):
                 page.locator(".jp-Notebook").first.wait_for()
                 run_all(page)
                 quiz = page.locator(".jp-OutputArea-output", has=page.get_by_text(wrong, exact=True)).first
-                quiz.wait_for(timeout=45_000)
+                quiz.wait_for(timeout=90_000)  # Run All on a loaded 2-core CI machine
                 expect(quiz).to_contain_text("You answered this before: correct on attempt 2")
                 quiz.scroll_into_view_if_needed()
                 page.screenshot(path=str(tmp_path / f"{LESSON}-notebook7.png"))
