@@ -30,6 +30,7 @@ from autograder import plan as plan_mod
 from autograder import replica as replica_mod
 from autograder import sandbox, trusted
 from autograder.kernel import OUTPUT_LIMIT, CellResult, Kernel, KernelDied
+from autograder.submissions import NOTEBOOK_MAX_BYTES
 from autograder.untrusted import sanitize
 from tpmkit.replica import SERVICES_ENV
 
@@ -38,7 +39,7 @@ class GraderError(RuntimeError):
     """The grader itself could not run this submission (the kernel would not start): not the learner's doing."""
 
 
-MAX_BYTES = 20 * 1024**2     # a submission larger than this is not a notebook a learner wrote
+MAX_BYTES = NOTEBOOK_MAX_BYTES   # one limit for reading a submission and for parsing it
 MAX_RESTARTS = 3
 BUDGET = 600.0               # seconds one submission may take in all (--budget)
 AUTOGRADED_MAX = 10 * 1024**2      # a graded notebook is never larger than this
@@ -98,10 +99,11 @@ class Result:
                 questions.append(QuestionResult(q["id"], score, points[q["id"]], status, str(q["message"])[:2000]))
             if [q.id for q in questions] != list(points):
                 raise ValueError("questions")
-            manual_ids = [q.id for q in asg.questions if q.manual]
-            manual = [{"id": m["id"], "max_score": float(m["max_score"]), "answered": m["answered"] is True}
+            # Points come from the assignment, never from the worker; only "answered" is the worker's word.
+            manual_points = {q.id: q.points for q in asg.questions if q.manual}
+            manual = [{"id": m["id"], "max_score": manual_points.get(m["id"]), "answered": m["answered"] is True}
                       for m in answer["manual_questions"]]
-            if [m["id"] for m in manual] != manual_ids:
+            if [m["id"] for m in manual] != list(manual_points):
                 raise ValueError("manual questions")
             text = answer["autograded"]
             if not isinstance(text, str) or len(text) > AUTOGRADED_MAX:

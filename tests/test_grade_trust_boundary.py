@@ -469,3 +469,22 @@ def test_a_worker_that_dies_costs_only_its_submission(tmp_path):
         killer.cancel()
         handle.close()
     assert runner.Result.from_worker(answer, asg, "good", "good.ipynb").score == 12
+
+
+def test_the_main_process_believes_a_worker_only_as_far_as_the_assignment_allows():
+    """A worker's answer claiming more points than a question has, an unknown question, or other maximum
+    scores is not recorded as given."""
+    asg = assignment.load(grading.ROOT, SLOS)
+    honest = {"status": "graded", "autograded": nbformat.writes(grading.blank(SLOS)),
+              "questions": [{"id": q.id, "score": 0.0, "status": "failed", "message": "no"}
+                            for q in asg.questions if not q.manual],
+              "manual_questions": [{"id": q.id, "max_score": 999, "answered": True} for q in asg.questions if q.manual]}
+    result = runner.Result.from_worker(honest, asg, "a", "a.ipynb")
+    assert result.status == "graded"
+    assert [m["max_score"] for m in result.manual] == [q.points for q in asg.questions if q.manual]
+    greedy = json.loads(json.dumps(honest))
+    greedy["questions"][0]["score"] = 1_000
+    unknown = json.loads(json.dumps(honest))
+    unknown["questions"][0]["id"] = "q99"
+    for answer in (greedy, unknown, {"status": "graded"}, [], {"status": "graded", **{"questions": "x"}}):
+        assert runner.Result.from_worker(answer, asg, "a", "a.ipynb").status == "ungradable"
