@@ -1,7 +1,5 @@
 # nbgrader settings for running stock nbgrader commands from the repository root.
 # Paths are relative to the folder this file is in; nothing here is machine-specific.
-import os
-
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.source_directory = "solutions"
@@ -10,6 +8,6 @@ c.CourseDirectory.release_directory = "exercises"
 # stamp and secret travel with a submission (`nbgrader collect`): `nbgrader release_feedback` needs them.
 c.CourseDirectory.include = ["*.ipynb", "timestamp.txt", "submission_secret.txt"]
 
-# Kernels that nbgrader starts (autograde) must not write self-check results into the instructor's own
-# progress file (tpmkit.progress); tpm-grade's sandbox sets the same variable.
-os.environ.setdefault("TPMKIT_GRADING", "1")
+# Nothing here may change the environment: JupyterLab's nbgrader extensions load this file into the server
+# whose environment every lesson kernel inherits. Grading kernels are told apart by NBGRADER_EXECUTION,
+# which nbgrader itself sets while it autogrades or validates (tpmkit.progress.grading).

@@ -22,6 +22,7 @@ def progress_file(tmp_path_factory, monkeypatch) -> Path:
     path = tmp_path_factory.mktemp("progress") / "progress.sqlite"
     monkeypatch.setenv(progress.ENV_PATH, str(path))
     monkeypatch.delenv(progress.ENV_GRADING, raising=False)
+    monkeypatch.delenv(progress.ENV_NBGRADER, raising=False)
     progress._forget_problem()
     yield path
     progress._forget_problem()

@@ -4,6 +4,7 @@ summary and chart, reset, and a corrupt or unwritable file that never breaks a q
 from __future__ import annotations
 
 import html
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -136,6 +137,33 @@ def test_self_checks_are_saved_only_in_a_notebook_kernel_and_never_when_grading(
     monkeypatch.delenv("TPMKIT_GRADING")
     assert progress.record_self_check("minutes", True, "number") is True
     assert progress.summary()["checks_passed"].sum() == 1
+
+
+@pytest.mark.parametrize("variable, value", [("TPMKIT_GRADING", "1"), ("NBGRADER_EXECUTION", "autograde"),
+                                             ("NBGRADER_EXECUTION", "validate")])
+def test_grading_kernels_of_either_grader_save_nothing(monkeypatch, progress_file, variable, value):
+    monkeypatch.setattr("IPython.get_ipython", lambda: object())
+    monkeypatch.setenv(variable, value)
+    assert progress.grading() and not progress.saving()
+    assert progress.record_quiz("07-slos", "window-28", True, 1) is False
+    assert progress.record_self_check("minutes", True, "number") is False
+    assert not progress_file.exists()
+
+
+def test_the_course_nbgrader_config_leaves_the_environment_alone(monkeypatch):
+    """JupyterLab's nbgrader extensions load nbgrader_config.py into the server that starts every lesson
+    kernel: a variable set there would reach the learner's kernels (it once switched progress off)."""
+    from traitlets.config import Config
+
+    for name in ("TPMKIT_GRADING", "NBGRADER_EXECUTION"):
+        monkeypatch.delenv(name, raising=False)
+    before = dict(os.environ)
+    config = Config()
+    source = (Path(__file__).resolve().parent.parent / "nbgrader_config.py").read_text()
+    exec(compile(source, "nbgrader_config.py", "exec"), {"get_config": lambda: config})
+    assert dict(os.environ) == before
+    assert config.CourseDirectory.source_directory == "solutions"
+    assert not progress.grading()
 
 
 def test_record_check_module_from_notebook_name_or_caller(monkeypatch):

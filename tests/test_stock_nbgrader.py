@@ -1,6 +1,7 @@
 """Stock nbgrader commands work from the repository root with its nbgrader_config.py:
 `nbgrader generate_assignment 07-slos` writes exercises/07-slos, and `nbgrader autograde 07-slos`
-grades a submission copied into submitted/. Run in a copy so the repository stays untouched."""
+grades a submission copied into submitted/ without
+writing to the progress file of whoever runs it. Run in a copy so the repository stays untouched."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def nbgrader(cwd: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-def test_stock_commands_from_the_repository_root(tmp_path):
+def test_stock_commands_from_the_repository_root(tmp_path, progress_file):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
     shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
 
@@ -33,7 +34,15 @@ def test_stock_commands_from_the_repository_root(tmp_path):
     submission = tmp_path / "submitted" / "alice" / "07-slos" / "07-slos.ipynb"
     submission.parent.mkdir(parents=True)
     shutil.copy(released, submission)
+    # bob hands in the model answers, so his self-checks run (and pass) in nbgrader's kernel
+    solved = tmp_path / "submitted" / "bob" / "07-slos" / "07-slos.ipynb"
+    solved.parent.mkdir(parents=True)
+    shutil.copy(tmp_path / "solutions" / "07-slos" / "07-slos.ipynb", solved)
     done = nbgrader(tmp_path, "autograde", "07-slos")
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "autograded" / "alice" / "07-slos" / "07-slos.ipynb").exists()
     assert (tmp_path / "gradebook.db").exists()
+    assert (tmp_path / "autograded" / "bob" / "07-slos" / "07-slos.ipynb").exists()
+    # nbgrader marks its kernels with NBGRADER_EXECUTION: bob's self-checks never reach the progress
+    # file of the instructor who runs it
+    assert not progress_file.exists()

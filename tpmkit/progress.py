@@ -13,8 +13,8 @@ answered before. The visible self-checks in exercises (`check.number`, `check.te
 `summary()` is a per-module table, `progress_chart()` its picture, `reset()` forgets.
 
 Progress never breaks a lesson: when the file is corrupt or cannot be written, nothing is saved,
-the quizzes still work, and a note says so once per kernel. Under the grader (`TPMKIT_GRADING=1`)
-nothing is read or written.
+the quizzes still work, and a note says so once per kernel. In a grading kernel (tpm-grade's
+`TPMKIT_GRADING=1`, or stock nbgrader's `NBGRADER_EXECUTION`) nothing is read or written.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ __all__ = ["history", "location", "progress_chart", "record_check", "record_quiz
 
 ENV_PATH = "TPMKIT_PROGRESS"
 ENV_GRADING = "TPMKIT_GRADING"
+ENV_NBGRADER = "NBGRADER_EXECUTION"
 MODULE_ID = re.compile(r"\d\d-[a-z0-9]+(?:-[a-z0-9]+)*")
 SUMMARY_COLUMNS = ["module", "questions_answered", "questions_correct", "checks_run", "checks_passed"]
 
@@ -69,8 +70,10 @@ def location() -> Path:
 
 
 def grading() -> bool:
-    """True under the grader's sandbox, where progress is neither read nor written."""
-    return os.environ.get(ENV_GRADING, "") not in ("", "0")
+    """True in a grading kernel, where progress is neither read nor written: tpm-grade's sandbox sets
+    TPMKIT_GRADING, and stock nbgrader sets NBGRADER_EXECUTION while it autogrades or validates.
+    Nothing else may set either: a lesson kernel that inherited one would silently save nothing."""
+    return any(os.environ.get(name, "") not in ("", "0") for name in (ENV_GRADING, ENV_NBGRADER))
 
 
 def saving() -> bool:
