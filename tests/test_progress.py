@@ -310,3 +310,11 @@ def test_grading_reads_and_writes_nothing(progress_file, monkeypatch, tmp_path):
     assert progress.reset() == 0
     monkeypatch.delenv("TPMKIT_GRADING")
     assert progress.history("99-demo", "exhaust")["attempts"] == 1
+
+
+def test_a_lesson_in_a_grading_kernel_says_once_that_nothing_is_saved(monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    first = progress.pending_notice()
+    assert first.startswith("Progress is not being saved") and "NBGRADER_EXECUTION" in first
+    assert "\n" not in first
+    assert progress.pending_notice() == ""

@@ -50,6 +50,7 @@ CREATE INDEX IF NOT EXISTS quiz_by_question ON quiz_answers (module, question);
 # Once per kernel: the first failure to save is reported, later ones are silent.
 _problem: str | None = None
 _problem_pending = False
+_told_grading = False
 _current_module: str | None = None
 
 
@@ -95,8 +96,14 @@ def _fail(exc: BaseException) -> None:
 
 
 def pending_notice() -> str:
-    """The "not being saved" note, the first time it is asked for after a failure; else ""."""
-    global _problem_pending
+    """The "not being saved" note, the first time it is asked for after a failure; else "".
+    A kernel marked as a grading kernel says so too: a lesson should never run in one."""
+    global _problem_pending, _told_grading
+    if grading() and not _told_grading:
+        _told_grading = True
+        marked = ", ".join(name for name in (ENV_GRADING, ENV_NBGRADER) if os.environ.get(name, "") not in ("", "0"))
+        return (f"Progress is not being saved: this kernel is marked as a grading kernel ({marked} is set). "
+                "Start JupyterLab with `make lab` or from a shell where that variable is not set.")
     if _problem_pending and _problem:
         _problem_pending = False
         return _problem
@@ -105,8 +112,8 @@ def pending_notice() -> str:
 
 def _forget_problem() -> None:
     """Start again as if no failure happened (tests, and after a successful reset)."""
-    global _problem, _problem_pending
-    _problem, _problem_pending = None, False
+    global _problem, _problem_pending, _told_grading
+    _problem, _problem_pending, _told_grading = None, False, False
 
 
 def _connect() -> sqlite3.Connection:
