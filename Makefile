@@ -11,6 +11,10 @@ RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
 # JupyterLab refuses to start as root without this; containers and CI machines often run as root.
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 
+# The kit's Jupyter server settings (tpmkit.lab_save: saved lessons reopen without widget errors), in the
+# environment's own config folder, so that any `jupyter lab` or `jupyter notebook` from it uses them.
+LAB_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.d/tpmkit.json
+
 .PHONY: lab test release bench system-packages lint clean
 
 $(STAMP): pyproject.toml
@@ -21,16 +25,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+$(LAB_CONFIG): jupyter-config/jupyter_server_config.d/tpmkit.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp $< $@
+
 # Programs from the system's package manager (the grading sandbox); cheap to re-run: it only checks.
 system-packages:
 	@./scripts/install-system-packages.sh
 
-lab: $(STAMP)
+lab: $(STAMP) $(LAB_CONFIG)
 	$(RUN) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. \
 		--LabApp.default_url=/lab/tree/course/00-start-here.ipynb $(ROOT_OK) $(LAB_ARGS)
 
 # Two or more workers (pytest-xdist): the suite grades every exercise twice, and kernels are single-threaded.
-test: $(STAMP) system-packages
+test: $(STAMP) $(LAB_CONFIG) system-packages
 	$(RUN) $(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 # Speed as ratios against stock nbgrader measured in the same run; never asserted in tests.

@@ -111,7 +111,8 @@ def build_page(gb, course: Path, asg: assignment_mod.Assignment, student: str, p
     grades = {g.name: g for g in submitted.grades}
     comments = {c.name: c for c in submitted.comments}
     person = gb.find_student(student)
-    name = " ".join(p for p in (person.first_name, person.last_name) if p)
+    named = person.first_name != gradebook.NOT_ON_ROSTER
+    name = " ".join(p for p in (person.first_name, person.last_name) if p) if named else ""
     result = gradebook.load_result(course, asg.id, student) or {}
     checked = {q["id"]: q for q in result.get("questions", []) if isinstance(q, dict) and "id" in q}
     answers = _learner_answers(course, asg, student)

@@ -203,6 +203,21 @@ def load_result(course: Path, aid: str, student: str) -> dict | None:
         return None
 
 
+# nbgrader's formgrader shows a student without names as "None, None"; one that grading adds before any
+# roster import shows as "ID, (not on the roster)" instead. records.students reads these as no name.
+NOT_ON_ROSTER = "(not on the roster)"
+
+
+def _add_student(gb, student: str) -> None:
+    """Add a student graded before the roster named them; a student already known keeps their names."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        gb.find_student(student)
+    except MissingEntry:
+        gb.update_or_create_student(student, last_name=student, first_name=NOT_ON_ROSTER)
+
+
 def record(course: Path, asg: Assignment, db_url: str, result: Result, digest: str) -> None:
     """Write one graded submission: autograded notebook, gradebook rows, then the result file."""
     notebook_id = Path(asg.notebook).stem
@@ -213,7 +228,7 @@ def record(course: Path, asg: Assignment, db_url: str, result: Result, digest: s
     with exclusive(db_url), _open(db_url) as gb, warnings.catch_warnings():
         # nbgrader's own ORM code warns on every new submission (stock `nbgrader autograde` prints the same).
         warnings.filterwarnings("ignore", message=".*not in session.*")
-        gb.update_or_create_student(result.student)
+        _add_student(gb, result.student)
         gb.update_or_create_submission(asg.id, result.student)
         for question in asg.questions:
             grade = gb.find_grade(question.id, notebook_id, asg.id, result.student)

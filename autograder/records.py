@@ -78,9 +78,14 @@ def open_gradebook(url: str, *, create: bool = False) -> Iterator:
 
 
 def students(gb) -> list[Student]:
-    """Every student in the gradebook, sorted by id."""
-    return sorted((Student(s.id, s.first_name or "", s.last_name or "", s.email or "", s.lms_user_id or "")
-                   for s in gb.students), key=lambda s: s.id)
+    """Every student in the gradebook, sorted by id (the names grading gave a student the roster has not
+    named yet, gradebook.NOT_ON_ROSTER, read as no name)."""
+    def student(s) -> Student:
+        unnamed = s.first_name == gradebook.NOT_ON_ROSTER and s.last_name == s.id
+        first, last = ("", "") if unnamed else (s.first_name or "", s.last_name or "")
+        return Student(s.id, first, last, s.email or "", s.lms_user_id or "")
+
+    return sorted((student(s) for s in gb.students), key=lambda s: s.id)
 
 
 def read_students(url: str) -> list[Student]:

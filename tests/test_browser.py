@@ -1,8 +1,15 @@
-"""A real browser: JupyterLab on 127.0.0.1 with a copy of a lesson, driven in headless Chromium by
-Playwright. The notebook is run (Run > Run All Cells), one quiz is answered wrongly and then rightly by
-clicking, the feedback shown is checked, progress is found in a throwaway SQLite file, and a
-screenshot is saved. Then, with the kernel shut down, the same lesson opens in Notebook 7 on the same
-server: the widgets render there too, and the reloaded quiz shows the saved answer.
+"""A real browser on the learner's path: `make lab` (the real make target, from the root of a copy of
+the repository, with the course's own nbgrader_config.py and Jupyter settings) in headless Chromium,
+driven by Playwright.
+
+The learner runs lesson 00 (Run > Run All Cells), answers its first quiz wrongly and then rightly,
+saves; answers a quiz in lesson 07; opens the progress page and sees both lessons counted. Then the
+server is stopped and started again the same way: the progress page still counts them, the saved
+lesson reopens with no widget errors, and Notebook 7 on the same server draws the quiz again with the
+saved answer. The progress file is the default one (under XDG_DATA_HOME), as a learner's would be.
+
+The copy is what JupyterLab saves into, so the repository's lessons never gain outputs. It shares the
+repository's .venv, which `make` sees as installed (`-o` on its stamp): the test never reinstalls.
 
 It needs Debian's chromium (`scripts/install-system-packages.sh` installs it) and the `playwright`
 Python package (the dev extra). Playwright's own browser download is never used. Under CI=true a
@@ -11,27 +18,32 @@ missing browser fails the test; elsewhere it skips with the reason.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.test_lab import free_port, stop
+from tpmkit import course
+from tpmkit.lab_save import FALLBACK
+from tpmkit.quiz import read_bank
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TOKEN = "tpmkit-browser-token"
-LESSON = "00-start-here"
-STABLE_SCREENSHOT = Path(tempfile.gettempdir()) / "tpmkit-browser-test" / f"{LESSON}-quiz.png"
+LESSONS = ("00-start-here", "07-slos")
+QUESTIONS = {"00-start-here": "restart-run-all", "07-slos": "sli-definition"}
+STABLE_SCREENSHOT = Path(tempfile.gettempdir()) / "tpmkit-browser-test" / "00-start-here-quiz.png"
+# What `make lab` serves from: the repository root with these, and nothing else the learner's path needs.
+KIT_PARTS = ("Makefile", "pyproject.toml", "nbgrader_config.py", "jupyter-config", "course", "exercises")
 
 
 def need_browser():
@@ -50,22 +62,35 @@ def need_browser():
         pytest.skip(reason)
 
 
-def start_lab(folder: Path, progress: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "TPMKIT_PROGRESS": str(progress),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "JUPYTERLAB_SETTINGS_DIR": str(folder / ".lab-settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(folder / ".lab-workspaces")}
-    env.pop("TPMKIT_GRADING", None)
-    args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={folder}",
-            "--LabApp.news_url=", "--ServerApp.open_browser=False"]
-    if os.getuid() == 0:
-        args.append("--ServerApp.allow_root=True")
-    log = open(folder / "lab.log", "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(args, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+def copy_of_the_kit(dest: Path) -> Path:
+    """The repository's learner-facing files, times kept (make compares them), sharing its .venv."""
+    dest.mkdir()
+    for name in KIT_PARTS:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        else:
+            shutil.copy2(source, dest / name)
+    (dest / ".venv").symlink_to(ROOT / ".venv")
+    return dest
 
 
-def wait_for(url: str, server: subprocess.Popen, folder: Path, seconds: float = 60) -> None:
+def make_lab(kit: Path, home: Path, port: int) -> subprocess.Popen:
+    """`make lab` as the README says, with only what a test must add: a port, a token, no browser window,
+    and throwaway places for the learner's data and JupyterLab's settings."""
+    env = {key: value for key, value in os.environ.items() if key != "TPMKIT_PROGRESS"}
+    env.update(XDG_DATA_HOME=str(home / "data"), JUPYTERLAB_SETTINGS_DIR=str(home / "lab-settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "lab-workspaces"))
+    args = f"--no-browser --ServerApp.port={port} --IdentityProvider.token={TOKEN} --LabApp.news_url="
+    log = open(home / f"lab-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(["make", "--no-print-directory", "-o", ".venv/.tpmkit-installed", "lab",
+                             f"LAB_ARGS={args}"], cwd=kit, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_for(url: str, server: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    import time
+
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -74,7 +99,7 @@ def wait_for(url: str, server: subprocess.Popen, folder: Path, seconds: float = 
                 return
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("JupyterLab did not start: " + (folder / "lab.log").read_text()[-2000:])
+                pytest.fail("make lab did not start JupyterLab: " + log.read_text()[-2000:])
             time.sleep(0.5)
 
 
@@ -92,94 +117,163 @@ def run_all(page) -> None:
     ran.first.wait_for(timeout=1_000)
 
 
+def call(base: str, method: str, path: str):
+    request = urllib.request.Request(f"{base}{path}", method=method, headers={"Authorization": f"token {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read()
+
+
 def shut_down_kernels(base: str) -> None:
     """What closing JupyterLab does to the kernel: the next notebook page starts a new one."""
-    import json
-
-    def call(method: str, path: str):
-        request = urllib.request.Request(f"{base}{path}", method=method, headers={"Authorization": f"token {TOKEN}"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.read()
-
-    for session in json.loads(call("GET", "/api/sessions")):
-        call("DELETE", f"/api/sessions/{session['id']}")
+    for session in json.loads(call(base, "GET", "/api/sessions")):
+        call(base, "DELETE", f"/api/sessions/{session['id']}")
 
 
-def test_lesson_quiz_in_a_real_browser(tmp_path):
+def choice_texts(lesson: str) -> tuple[str, str, str]:
+    """(a wrong option, the right option, the right option's feedback) of the lesson's test question."""
+    spec = next(q for q in read_bank(ROOT / "course" / f"{lesson}.quiz.yaml") if q["id"] == QUESTIONS[lesson])
+    right = next(o for o in spec["options"] if o.get("correct"))
+    wrong = next(o for o in spec["options"] if not o.get("correct"))
+    return wrong["text"], right["text"], right.get("feedback", "")
+
+
+def open_lesson(page, base: str, lesson: str, *, ui: str = "lab") -> None:
+    from playwright.sync_api import expect
+
+    # `reset` empties JupyterLab's workspace, so the lesson is the only notebook open
+    path = f"/lab/tree/course/{lesson}.ipynb?reset&" if ui == "lab" else f"/notebooks/course/{lesson}.ipynb?"
+    page.goto(f"{base}{path}token={TOKEN}")
+    page.locator(".jp-Notebook").first.wait_for()
+    if ui == "lab":  # the kernel is connected and idle (the status bar says so) before Run All is pressed
+        expect(page.locator(".jp-StatusBar-Widget", has_text="| Idle").first).to_be_visible(timeout=45_000)
+
+
+def quiz_output(page, lesson: str):
+    wrong, _, _ = choice_texts(lesson)
+    quiz = page.locator(".jp-OutputArea-output", has=page.get_by_text(wrong, exact=True)).first
+    quiz.wait_for(timeout=90_000)  # Run All on a loaded 2-core CI machine
+    quiz.scroll_into_view_if_needed()
+    return quiz
+
+
+def answer(page, lesson: str, *, wrong_first: bool) -> None:
+    from playwright.sync_api import expect
+
+    wrong, right, _ = choice_texts(lesson)
+    quiz = quiz_output(page, lesson)
+    verdict = quiz.locator(".tpmkit-verdict")
+    if wrong_first:
+        quiz.locator("label", has_text=wrong).click()
+        quiz.get_by_role("button", name="Check").click()
+        expect(verdict).to_contain_text("Not quite.")
+    quiz.locator("label", has_text=right).click()
+    quiz.get_by_role("button", name="Check").click()
+    expect(verdict).to_contain_text("Correct.")
+
+
+def save(page) -> None:
+    from playwright.sync_api import expect
+
+    page.keyboard.press("Control+s")
+    expect(page.locator(".jp-StatusBar-Widget", has_text="Saving completed").first).to_be_visible(timeout=30_000)
+
+
+def progress_rows(page, base: str) -> dict[str, list[str]]:
+    """The progress page, run from the top: its table as {module: [cells...]}."""
+    open_lesson(page, base, "progress")
+    run_all(page)
+    table = page.locator(".jp-OutputArea-output table").first
+    table.wait_for(timeout=90_000)
+    rows = {}
+    for row in table.locator("tbody tr").all():
+        cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def counted(rows: dict[str, list[str]], lesson: str) -> tuple[int, int]:
+    """(questions answered, questions correct) of one module on the progress page."""
+    answered, correct = rows[lesson][0], rows[lesson][1]
+    return int(answered), int(correct)
+
+
+def test_the_learners_first_hour_under_make_lab(tmp_path):
     need_browser()
     from playwright.sync_api import expect, sync_playwright
 
-    # A copy of the lesson, so a save or autosave never writes outputs into the repository.
-    course = tmp_path / "site" / "course"
-    course.mkdir(parents=True)
-    for suffix in (".ipynb", ".quiz.yaml"):
-        shutil.copy(ROOT / "course" / f"{LESSON}{suffix}", course)
-    progress_file = tmp_path / "progress.sqlite"
-    port = free_port()
-    server = start_lab(tmp_path / "site", progress_file, port)
-    base = f"http://127.0.0.1:{port}"
-    screenshot = tmp_path / f"{LESSON}-quiz.png"
-    try:
-        wait_for(f"{base}/api/status", server, tmp_path / "site")
-        with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
-                args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900})
-            try:
-                page = context.pages[0] if context.pages else context.new_page()
-                STABLE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-                page.set_default_timeout(30_000)
-                page.goto(f"{base}/lab/tree/course/{LESSON}.ipynb?token={TOKEN}")
-                page.locator(".jp-Notebook").first.wait_for()
-                # the kernel is connected and idle (the status bar says so) before Run All is pressed
-                expect(page.locator(".jp-StatusBar-Widget", has_text="| Idle").first).to_be_visible(timeout=45_000)
-                run_all(page)
+    kit = copy_of_the_kit(tmp_path / "kit")
+    home = tmp_path / "home"
+    home.mkdir()
+    progress_file = home / "data" / "tpmkit" / "progress.sqlite"  # the default place, not a test override
+    screenshot = tmp_path / "00-start-here-quiz.png"
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900})
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(30_000)
+        server = None
+        try:
+            # --- the first session: two lessons, then the progress page
+            port = free_port()
+            server = make_lab(kit, home, port)
+            base = f"http://127.0.0.1:{port}"
+            wait_for(f"{base}/api/status", server, home / f"lab-{port}.log")
+            open_lesson(page, base, "00-start-here")
+            run_all(page)
+            answer(page, "00-start-here", wrong_first=True)
+            page.screenshot(path=str(screenshot), full_page=False)
+            save(page)
+            open_lesson(page, base, "07-slos")
+            run_all(page)
+            answer(page, "07-slos", wrong_first=False)
+            rows = progress_rows(page, base)
+            assert list(rows) == course.module_ids()  # every module, started or not
+            assert counted(rows, "00-start-here") == (1, 1) and counted(rows, "07-slos") == (1, 1), rows
+            assert counted(rows, "03-deployments") == (0, 0)
+            shut_down_kernels(base)
+            stop(server)
 
-                wrong = "The data changed overnight."
-                right = "Yesterday's 3,000 came from cells run out of order"
-                quiz = page.locator(".jp-OutputArea-output", has=page.get_by_text(wrong, exact=True)).first
-                quiz.wait_for(timeout=90_000)  # Run All on a loaded 2-core CI machine
-                quiz.scroll_into_view_if_needed()
+            # --- a new server, as after closing the laptop: progress is still there
+            port = free_port()
+            server = make_lab(kit, home, port)
+            base = f"http://127.0.0.1:{port}"
+            wait_for(f"{base}/api/status", server, home / f"lab-{port}.log")
+            rows = progress_rows(page, base)
+            assert counted(rows, "00-start-here") == (1, 1) and counted(rows, "07-slos") == (1, 1), rows
+            shut_down_kernels(base)
 
-                quiz.locator("label", has_text=wrong).click()
-                quiz.get_by_role("button", name="Check").click()
-                verdict = quiz.locator(".tpmkit-verdict")
-                expect(verdict).to_contain_text("Not quite.")
-                expect(verdict).to_contain_text("every data set is generated on your machine from a fixed seed")
+            # the saved lesson reopens with a line to run each quiz cell, never a widget error
+            open_lesson(page, base, "00-start-here")
+            expect(page.get_by_text(FALLBACK).first).to_be_visible()
+            expect(page.get_by_text("Error displaying widget")).to_have_count(0)
+            shut_down_kernels(base)
 
-                quiz.locator("label", has_text=right).click()
-                quiz.get_by_role("button", name="Check").click()
-                expect(verdict).to_contain_text("Correct.")
-                expect(verdict).to_contain_text("The kernel remembers every value you ever set")
+            # Notebook 7 on the same server: the quiz is drawn again and remembers the answer
+            open_lesson(page, base, "00-start-here", ui="notebook")
+            run_all(page)
+            expect(quiz_output(page, "00-start-here")).to_contain_text("You answered this before: correct on attempt 2")
+            page.screenshot(path=str(tmp_path / "00-start-here-notebook7.png"))
+        except Exception:
+            STABLE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(STABLE_SCREENSHOT.with_name("failure.png")))
+            print(f"failure screenshot: {STABLE_SCREENSHOT.with_name('failure.png')}")
+            raise
+        finally:
+            context.close()
+            if server is not None:
+                stop(server)
 
-                page.screenshot(path=str(screenshot), full_page=False)
-                expect(page.locator(".jp-StatusBar-Widget", has_text="| Idle").first).to_be_visible(timeout=45_000)
-
-                # Notebook 7, with a new kernel: the same widgets, and the saved answer is shown again
-                shut_down_kernels(base)
-                page.goto(f"{base}/notebooks/course/{LESSON}.ipynb?token={TOKEN}")
-                page.locator(".jp-Notebook").first.wait_for()
-                run_all(page)
-                quiz = page.locator(".jp-OutputArea-output", has=page.get_by_text(wrong, exact=True)).first
-                quiz.wait_for(timeout=90_000)  # Run All on a loaded 2-core CI machine
-                expect(quiz).to_contain_text("You answered this before: correct on attempt 2")
-                quiz.scroll_into_view_if_needed()
-                page.screenshot(path=str(tmp_path / f"{LESSON}-notebook7.png"))
-            except Exception:
-                page.screenshot(path=str(STABLE_SCREENSHOT.with_name("failure.png")))
-                print(f"failure screenshot: {STABLE_SCREENSHOT.with_name('failure.png')}")
-                raise
-            finally:
-                context.close()
-    finally:
-        stop(server)
-
-    rows = sqlite3.connect(progress_file).execute(
-        "SELECT module, question, correct, attempt FROM quiz_answers ORDER BY rowid").fetchall()
-    assert rows == [(LESSON, "restart-run-all", 0, 1), (LESSON, "restart-run-all", 1, 2)]
-    checks = sqlite3.connect(progress_file).execute("SELECT module, name, passed FROM self_checks").fetchall()
-    assert (LESSON, "minutes", 1) in checks  # the lesson's self-check, named by its notebook
-
+    saved = json.loads((kit / "course" / "00-start-here.ipynb").read_text())
+    outputs = [o for c in saved["cells"] for o in c.get("outputs", [])]
+    assert outputs, "the lesson was saved with its outputs"
+    assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    with sqlite3.connect(progress_file) as con:
+        rows = con.execute("SELECT module, question, correct, attempt FROM quiz_answers ORDER BY rowid").fetchall()
+        checks = con.execute("SELECT module, name, passed FROM self_checks").fetchall()
+    assert rows[:2] == [("00-start-here", "restart-run-all", 0, 1), ("00-start-here", "restart-run-all", 1, 2)]
+    assert ("07-slos", "sli-definition", 1, 1) in rows
+    assert ("00-start-here", "minutes", 1) in checks  # the lesson's self-check, named by its notebook
     assert screenshot.stat().st_size > 10_000
     STABLE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(screenshot, STABLE_SCREENSHOT)

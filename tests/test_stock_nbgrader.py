@@ -46,3 +46,17 @@ def test_stock_commands_from_the_repository_root(tmp_path, progress_file):
     # nbgrader marks its kernels with NBGRADER_EXECUTION: bob's self-checks never reach the progress
     # file of the instructor who runs it
     assert not progress_file.exists()
+
+
+def test_formgrader_finds_a_working_exchange_from_the_repository_root(monkeypatch):
+    """Formgrader reads nbgrader_config.py from the folder JupyterLab starts in (`make lab`: the repository
+    root); with the course's exchange folder there, it shows no "exchange does not exist" warning."""
+    from nbgrader.apps import NbGrader
+    from nbgrader.apps.api import NbGraderAPI
+
+    monkeypatch.chdir(ROOT)
+    app = NbGrader()
+    app.load_config_file()
+    api = NbGraderAPI(config=app.config)
+    assert Path(api.exchange_root) == ROOT / ".nbgrader-exchange"
+    assert api.course_id and not api.exchange_missing and api.exchange_is_functional
