@@ -355,7 +355,48 @@ def test_stop_frees_the_port_and_bad_ports_are_refused():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         with pytest.raises(KitError, match="is taken"):
-            api.start(port=taken.getsockname()[1])
+            api.start(port=taken.getsockname()[1], strict_port=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_taken_port_falls_back_to_a_free_one_and_says_so_in_one_line(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with api.start(port=port) as server:
+            note, shown = capsys.readouterr().out.strip().splitlines()
+            assert server.url != f"http://127.0.0.1:{port}" and server.running
+            assert f"Port {port} is taken" in note and server.url.rsplit(":", 1)[1] in note
+            assert shown == repr(server)
+            assert requests.get(server.url + "/health", timeout=5).json() == {"status": "ok"}
+        with api.start(port=port, quiet=True) as server:
+            assert capsys.readouterr().out == "", "quiet means quiet, the note too"
+
+
+def test_the_same_port_again_after_a_kernel_restart_so_the_docs_url_stays():
+    """What "Restart Kernel and Run All" does to a lesson: the new kernel's API is at the old address."""
+    from jupyter_client.manager import start_new_kernel
+
+    port, urls = _free_port(), []  # an explicit free port: parallel test workers never share api.PORT
+    for _ in range(2):
+        outputs: list[dict] = []
+        manager, client = start_new_kernel(kernel_name="python3")
+        try:
+            code = f"from tpmkit import api; shop = api.start(port={port}, quiet=True); print(shop.docs_url)"
+            reply = client.execute_interactive(code, output_hook=outputs.append, timeout=60)
+            assert reply["content"]["status"] == "ok"
+            urls.append(next(m["content"]["text"].strip() for m in outputs if m["msg_type"] == "stream"))
+            assert requests.get(urls[-1], timeout=5).status_code == 200
+        finally:
+            client.stop_channels()
+            manager.shutdown_kernel(now=False)
+    assert urls[0] == urls[1] == f"http://127.0.0.1:{port}/docs"
 
 
 def test_the_server_stops_when_its_kernel_stops():
@@ -373,9 +414,7 @@ def test_the_server_stops_when_its_kernel_stops():
 
 
 def test_console_script_serves_until_interrupted():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "tpmkit.api", "--port", str(port)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
@@ -386,3 +425,9 @@ def test_console_script_serves_until_interrupted():
         assert proc.wait(timeout=10) == 0
     bad = subprocess.run([sys.executable, "-m", "tpmkit.api", "--port", "22"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.strip().startswith("tpm-api: port is 0")
+    with socket.socket() as taken:  # the console script never moves: a client may be set up for its port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = subprocess.run([sys.executable, "-m", "tpmkit.api", "--port", str(taken.getsockname()[1])],
+                              capture_output=True, text=True)
+    assert busy.returncode == 2 and "is taken" in busy.stderr

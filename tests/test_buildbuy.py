@@ -66,6 +66,43 @@ def test_cost_chart_draws_one_line_per_option_and_marks_break_even():
     assert isinstance(buildbuy.cost_chart({"only": BUY}, 1_000), Figure)
 
 
+def test_money_is_written_in_pounds_as_people_write_it():
+    assert [buildbuy.pounds(v) for v in (96_000.0, 319_600, 12_345.67, 0, 2.4, 0.3, 0.018, 99.5, -1_500)] == [
+        "£96,000", "£319,600", "£12,346", "£0", "£2.40", "£0.30", "£0.018", "£99.50", "-£1,500"]
+
+
+def test_break_even_in_words_says_when_and_says_so_when_it_never_comes():
+    options = {"build": BUILD, "buy": BUY}
+    month = buildbuy.break_even_month(options, VOLUMES)
+    assert buildbuy.break_even_sentence(options, VOLUMES).startswith(f"build pays for itself by month {month}:")
+    never = buildbuy.break_even_sentence({"buy": BUY, "build": BUILD}, [100, 100, 100])
+    assert never == "build does not pay for itself within 36 months: buy costs less all the way."
+    assert "within 12 months" in buildbuy.break_even_sentence(options, 100, months=12)
+    same = buildbuy.break_even_sentence({"a": BUY, "b": dict(BUY)}, VOLUMES)
+    assert "None" not in same and "same upfront (£10,000)" in same
+
+
+def test_summary_shows_the_comparison_in_pounds_and_keeps_the_numbers():
+    options = {"build": BUILD, "buy": BUY}
+    shown = buildbuy.summary(options, [1_000, 1_500, 2_000])
+    assert shown.table.equals(buildbuy.compare(options, [1_000, 1_500, 2_000])), "the numbers are compare()'s"
+    text, html = repr(shown), shown._repr_html_()
+    for words in (text, html):
+        assert "£96,000" in words and "£274,200" in words and "96000" not in words and "None" not in words
+        assert "build does not pay for itself within 36 months" in words
+    assert "<caption>" in html and "<table" in html
+    alone = buildbuy.summary({"buy": BUY}, 1_000)
+    assert alone.sentence is None and "£" in repr(alone)
+    odd = buildbuy.summary({"<b>build</b>": BUILD, "buy": BUY}, VOLUMES)._repr_html_()
+    assert "<b>" not in odd and "&lt;b&gt;build&lt;/b&gt;" in odd, "names are shown as text, in cells and caption"
+
+
+def test_a_chart_without_break_even_says_so():
+    fig = buildbuy.cost_chart({"build": BUILD, "buy": BUY}, [100, 100, 100])
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "build does not pay for itself within 36 months" in texts and "paid for itself" not in texts
+
+
 @pytest.mark.parametrize(("call", "phrase"), [
     (lambda: buildbuy.total_cost(upfront=-5, volumes=1), "cannot be negative"),
     (lambda: buildbuy.total_cost(upfront="lots", volumes=1), "must be a number of pounds"),
@@ -79,6 +116,9 @@ def test_cost_chart_draws_one_line_per_option_and_marks_break_even():
     (lambda: buildbuy.compare({}, 1), "options must be a dict"),
     (lambda: buildbuy.compare({str(i): BUY for i in range(5)}, 1), "at most 4 options"),
     (lambda: buildbuy.break_even_month({"build": BUILD}, 1), "exactly two options"),
+    (lambda: buildbuy.break_even_sentence({"build": BUILD}, 1), "exactly two options"),
+    (lambda: buildbuy.pounds("96000"), "pounds needs a number"),
+    (lambda: buildbuy.pounds(float("inf")), "pounds needs a number"),
 ])
 def test_bad_input_is_one_sentence(call, phrase):
     with pytest.raises(KitError) as exc:

@@ -12,7 +12,9 @@ Month 0 holds the upfront cost; months 1 to 36 add the monthly and per-unit cost
 
     options = {"build": {"upfront": 85_000, "monthly": 2_000, "per_unit": 0.018},
                "buy": {"upfront": 12_000, "monthly": 400, "per_unit": 0.032}}
-    buildbuy.compare(options, volumes=[60_000, 120_000, 200_000])     # a table of three-year totals
+    buildbuy.compare(options, volumes=[60_000, 120_000, 200_000])     # a table of three-year totals (numbers)
+    buildbuy.summary(options, volumes=[60_000, 120_000, 200_000])     # the same in pounds, with the break-even
+    buildbuy.break_even_sentence(options, volumes=[60_000, 120_000, 200_000])  # "build pays for itself by ..."
     buildbuy.cost_chart(options, volumes=[60_000, 120_000, 200_000])  # cumulative cost, month by month
 
 Money is only part of the decision: time to market, lock-in and compliance do not show in these sums.
@@ -20,6 +22,7 @@ Money is only part of the decision: time to market, lock-in and compliance do no
 
 from __future__ import annotations
 
+import html
 import math
 from numbers import Real
 
@@ -29,11 +32,12 @@ from matplotlib.ticker import FuncFormatter
 
 from tpmkit.errors import KitError
 
-__all__ = ["COSTS", "MONTHS", "break_even_month", "compare", "cost_chart", "cumulative_costs", "monthly_volumes",
-           "total_cost"]
+__all__ = ["COSTS", "MONEY_COLUMNS", "MONTHS", "Summary", "break_even_month", "break_even_sentence", "compare",
+           "cost_chart", "cumulative_costs", "monthly_volumes", "pounds", "summary", "total_cost"]
 
 MONTHS = 36  # three years
 COSTS = ("upfront", "monthly", "per_unit")
+MONEY_COLUMNS = ("upfront", "fixed", "usage", "total")  # compare()'s columns, all in pounds
 _COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a")
 
 
@@ -127,6 +131,53 @@ def break_even_month(options: dict, volumes, months: int = MONTHS) -> int | None
     return next((m for m in range(1, months + 1) if spent[heavy][m] <= spent[light][m]), None)
 
 
+def pounds(value: float) -> str:
+    """Money as people write it: £96,000 (whole pounds from £100 up, or when there are no pence), £2.40, £0.018."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise KitError(f"pounds needs a number of pounds, such as 96000, not {value!r}.")
+    sign, value = ("-" if value < 0 else ""), abs(float(value))
+    if value >= 100 or value == round(value):
+        return f"{sign}£{value:,.0f}"
+    digits = f"{value:,.4f}".rstrip("0")  # keep a price per unit such as £0.018 exact
+    return f"{sign}£{digits}{'0' * max(0, 2 - len(digits.split('.')[1]))}"
+
+
+def break_even_sentence(options: dict, volumes, months: int = MONTHS) -> str:
+    """break_even_month in words, for two options: when (or whether) the costlier-upfront one pays for itself."""
+    month = break_even_month(options, volumes, months)
+    checked = _options(options)
+    (a, oa), (b, ob) = checked.items()
+    if oa["upfront"] == ob["upfront"]:
+        return f"{a} and {b} cost the same upfront ({pounds(oa['upfront'])}): compare their totals instead."
+    heavy, light = (a, b) if oa["upfront"] > ob["upfront"] else (b, a)
+    if month is None:
+        return f"{heavy} does not pay for itself within {months} months: {light} costs less all the way."
+    return f"{heavy} pays for itself by month {month}: by then it has cost no more than {light} in total."
+
+
+class Summary:
+    """What summary() returns: `table` (compare()'s numbers) and `sentence` (the break-even, or None), shown in
+    pounds (£96,000) in a notebook and in a terminal alike."""
+
+    def __init__(self, table: pd.DataFrame, sentence: str | None):
+        self.table, self.sentence = table, sentence
+
+    def _repr_html_(self) -> str:
+        styled = (self.table.style.format(pounds, subset=list(MONEY_COLUMNS)).format(escape="html", subset=["option"])
+                  .hide(axis="index").set_uuid("cost"))  # option names are the learner's text: shown, never run
+        return (styled.set_caption(html.escape(self.sentence)) if self.sentence else styled).to_html()
+
+    def __repr__(self) -> str:
+        text = self.table.to_string(index=False, formatters=dict.fromkeys(MONEY_COLUMNS, pounds))
+        return f"{text}\n{self.sentence}" if self.sentence else text
+
+
+def summary(options: dict, volumes, months: int = MONTHS) -> Summary:
+    """compare()'s table in pounds (£96,000), with the break-even in words when there are two options."""
+    table = compare(options, volumes, months)
+    return Summary(table, break_even_sentence(options, volumes, months) if len(table) == 2 else None)
+
+
 def _pounds(value: float, _pos=None) -> str:
     return f"£{value / 1000:,.0f}k" if abs(value) >= 1000 else f"£{value:,.0f}"
 
@@ -156,6 +207,10 @@ def cost_chart(options: dict, volumes, months: int = MONTHS, *, title: str | Non
             ax.plot([month], [y], "o", color="black")
             ax.annotate(f"{heavy} has paid for itself by month {month}", (month, y), xytext=(-10, 18),
                         textcoords="offset points", ha="right", fontsize="small")
+        elif len({o["upfront"] for o in checked.values()}) == 2:  # say so: no marker could look like a glitch
+            heavy = max(checked, key=lambda n: checked[n]["upfront"])
+            ax.text(0.98, 0.04, f"{heavy} does not pay for itself within {months} months",
+                    transform=ax.transAxes, ha="right", va="bottom", fontsize="small")
     for year_end in range(12, months, 12):
         ax.axvline(year_end, color="grey", lw=0.8, ls=":")
     ax.set_xlim(0, months)

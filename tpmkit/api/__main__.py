@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     from tpmkit.api.server import start
 
     try:
-        server = start(port=args.port)
+        server = start(port=args.port, strict_port=True)  # a client may be set up for this port: never another
     except KitError as exc:
         print(f"tpm-api: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,9 @@ Every answer is JSON, errors included (`{"error": {"type", "code", "message"}}`)
 code HTTP defines for it (RFC 9110; 429 from RFC 6585). Requests carry an API key, may pin an API
 version, are rate limited per key, may carry an Idempotency-Key on POST, and are recorded so a
 lesson or a grader can see how a client behaved. `/docs` serves the OpenAPI description with
-Swagger UI from files inside the kit, so it works offline.
+Swagger UI from files inside the kit, so it works offline; its Authorize button takes the key (the
+description's `apiKey` security scheme, HTTP Bearer), so "Try it out" works on every /v1 operation.
+The answers each operation documents, errors included, are in tpmkit.api.schemas.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from datetime import datetime, timezone
 from importlib import resources
 from typing import Literal
 
-from fastapi import FastAPI, Header, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tpmkit.api import webhooks
+from tpmkit.api import schemas, webhooks
+from tpmkit.api.schemas import responses
 from tpmkit.api.store import REPORT_MONTHS, Store, settlement_report
 from tpmkit.api.traffic import Faults, RateLimiter, RequestLog, limit_group
 
@@ -35,6 +39,13 @@ LATEST = VERSIONS[-1]
 MAX_BODY_BYTES = 64 * 1024
 # Bugs a lesson can plant in a build, so that acceptance criteria have something to catch.
 KNOWN_BUGS = frozenset({"refund_over_amount", "refund_failed_payment"})
+SECURITY_SCHEME = "apiKey"  # its name in the OpenAPI description (tpmkit.openapi_diff uses the same)
+
+# The middleware checks the key; this dependency only tells the OpenAPI description how the key travels,
+# which is what gives Swagger UI its Authorize button (it never refuses a request itself).
+_bearer = HTTPBearer(auto_error=False, scheme_name=SECURITY_SCHEME,
+                     description=f"Your API key: `{SECRET_KEY}`, or the read-only `{READONLY_KEY}`. "
+                                 "Paste the key alone: Swagger UI sends `Authorization: Bearer <key>`.")
 
 
 class ApiError(Exception):
@@ -65,7 +76,7 @@ class RefundIn(BaseModel):
 
 class WebhookEndpointIn(BaseModel):
     url: str = Field(max_length=200, description="where to deliver events; must be on 127.0.0.1 in this course")
-    events: list[Literal["payment.succeeded", "refund.created"]] = Field(min_length=1)
+    events: list[schemas.EventType] = Field(min_length=1)
 
 
 class MessageIn(BaseModel):
@@ -107,7 +118,13 @@ def create_app(store: Store | None = None, *, bugs: frozenset[str] | set[str] = 
         raise KitError(f"Unknown planted bug {sorted(unknown)[0]!r}; known: {', '.join(sorted(KNOWN_BUGS))}.")
     app = FastAPI(title="Tillpoint API", version=LATEST, docs_url=None, redoc_url=None,
                   description="Payments and customer messaging for small shops. Amounts are in pence. "
-                              f"Send `Authorization: Bearer {SECRET_KEY}` (or the read-only key {READONLY_KEY}).")
+                              f"Every /v1 call needs an API key: click **Authorize** and paste `{SECRET_KEY}` "
+                              f"(or the read-only `{READONLY_KEY}`); code sends `Authorization: Bearer <key>`. "
+                              "Pin a version with the `Tillpoint-Version` header (2026-01-01 or 2026-07-01; "
+                              "this page describes 2026-07-01). Every error is JSON: "
+                              '`{"error": {"type", "code", "message"}}`. Rate limits: 300 requests per 10 '
+                              "seconds per key, 3 per 2 seconds for reports; a 429 says how long to wait in "
+                              "Retry-After.")
     app.state.store = store or Store()
     app.state.bugs = frozenset(bugs)
     app.state.limiter = limiter or RateLimiter()
@@ -120,7 +137,31 @@ def create_app(store: Store | None = None, *, bugs: frozenset[str] | set[str] = 
     _add_traffic_middleware(app)
     _add_error_handlers(app)
     _add_routes(app)
+    _describe_only_real_errors(app)
     return app
+
+
+def _describe_only_real_errors(app: FastAPI) -> None:
+    """FastAPI documents a 422 in its own shape on every operation with parameters; Tillpoint never sends one.
+
+    Each operation that can answer 422 documents it (in the Error shape) itself, so drop FastAPI's."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            doc = build()  # FastAPI keeps it in app.openapi_schema: edit it in place, once
+            fastapi_shape = {"$ref": "#/components/schemas/HTTPValidationError"}
+            for item in doc["paths"].values():
+                for operation in item.values():
+                    answer = operation["responses"].get("422", {})
+                    if answer.get("content", {}).get("application/json", {}).get("schema") == fastapi_shape:
+                        del operation["responses"]["422"]
+            if "HTTPValidationError" not in json.dumps(doc["paths"]):
+                for name in ("HTTPValidationError", "ValidationError"):
+                    doc["components"]["schemas"].pop(name, None)
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def _add_traffic_middleware(app: FastAPI) -> None:
@@ -244,9 +285,11 @@ def _add_routes(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     async def docs():
+        # persistAuthorization: the key survives a reload of the page (and a restart on the same port).
         return get_swagger_ui_html(openapi_url="/openapi.json", title="Tillpoint API",
                                    swagger_js_url="/static/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/swagger-ui.css", swagger_favicon_url="/static/favicon.png")
+                                   swagger_css_url="/static/swagger-ui.css", swagger_favicon_url="/static/favicon.png",
+                                   swagger_ui_parameters={"persistAuthorization": True})
 
     # The server's records, for a kernel whose server runs in the grader (tpmkit.api.server.Remote).
     @app.get("/_kit/requests", include_in_schema=False)
@@ -262,12 +305,16 @@ def _add_routes(app: FastAPI) -> None:
     async def kit_deliveries():
         return [dict(d) for d in app.state.deliveries]
 
-    @app.get("/health", tags=["service"])
+    @app.get("/health", tags=["service"], responses={200: {"model": schemas.Health, "description": "Up."}})
     async def health():
         """Is the service up? Needs no key."""
         return {"status": "ok"}
 
-    @app.get("/v1/customers", tags=["customers"])
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(_bearer)])
+
+    @v1.get("/customers", tags=["customers"], responses=responses(
+        200, schemas.CustomerList, "A page of customers.",
+        {404: ("unknown_cursor",), 422: ("invalid_parameter",)}))
     async def list_customers(request: Request, limit: int = Query(10, ge=1, le=100),
                              starting_after: str | None = Query(None, pattern=r"^cus_\d{4}$")):
         """Shops using Tillpoint, oldest first, a page at a time (cursor pagination: pass the last id you saw)."""
@@ -280,14 +327,19 @@ def _add_routes(app: FastAPI) -> None:
         page = [_versioned(c, request.state.version) for c in rows[:limit]]
         return {"object": "list", "data": page, "has_more": len(rows) > limit}
 
-    @app.get("/v1/customers/{customer_id}", tags=["customers"])
+    @v1.get("/customers/{customer_id}", tags=["customers"], responses=responses(
+        200, schemas.Customer, "The customer.", {404: ("not_found",)}))
     async def get_customer(request: Request, customer_id: str):
+        """One shop. Pinned to Tillpoint-Version 2026-01-01, `business_name` is called `name`."""
         customer = store.customer(customer_id)
         if customer is None:
             raise ApiError(404, "not_found", f"No customer {customer_id}.")
         return _versioned(customer, request.state.version)
 
-    @app.get("/v1/payments", tags=["payments"])
+    @v1.get("/payments", tags=["payments"], responses=responses(
+        200, schemas.PaymentList, "A page of payments.", {422: ("invalid_parameter",)},
+        headers={"Link": schemas.header("URLs of the next, prev, first and last pages (RFC 8288)", "string"),
+                 "X-Total-Count": schemas.header("how many payments there are")}))
     async def list_payments(request: Request, page: int = Query(1, ge=1, le=100_000),
                             per_page: int = Query(30, ge=1, le=100)):
         """Payments, newest first, by page number (offset pagination, with a Link header)."""
@@ -299,7 +351,13 @@ def _add_routes(app: FastAPI) -> None:
         headers = {"Link": link, "X-Total-Count": str(len(rows))}
         return JSONResponse({"object": "list", "data": data, "page": page, "per_page": per_page}, headers=headers)
 
-    @app.post("/v1/payments", status_code=201, tags=["payments"])
+    replayed = {"Idempotent-Replayed": schemas.header("`true` when this is the stored answer to an earlier "
+                                                       "request with the same Idempotency-Key", "string")}
+
+    @v1.post("/payments", status_code=201, tags=["payments"], responses=responses(
+        201, schemas.Payment, "Payment taken.",
+        {400: ("invalid_idempotency_key",), 404: ("no_such_customer",),
+         422: ("invalid_parameter", "idempotency_key_reused")}, write=True, headers=replayed))
     async def create_payment(request: Request, payment: PaymentIn,
                              idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
         """Take a card payment. Send an Idempotency-Key so that a retry never charges twice."""
@@ -315,14 +373,19 @@ def _add_routes(app: FastAPI) -> None:
         _emit(request.app, "payment.succeeded", row)
         return _remember(request, idempotency_key, fingerprint, 201, row)
 
-    @app.get("/v1/payments/{payment_id}", tags=["payments"])
+    @v1.get("/payments/{payment_id}", tags=["payments"], responses=responses(
+        200, schemas.Payment, "The payment.", {404: ("not_found",)}))
     async def get_payment(payment_id: str):
         payment = store.payment(payment_id)
         if payment is None:
             raise ApiError(404, "not_found", f"No payment {payment_id}.")
         return payment
 
-    @app.post("/v1/refunds", status_code=201, tags=["payments"])
+    @v1.post("/refunds", status_code=201, tags=["payments"], responses=responses(
+        201, schemas.Refund, "Refund made.",
+        {400: ("invalid_idempotency_key",), 404: ("not_found",),
+         422: ("invalid_parameter", "idempotency_key_reused", "payment_not_succeeded", "amount_too_large")},
+        write=True, headers=replayed))
     async def create_refund(request: Request, refund: RefundIn,
                             idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
         """Give money back, in full or in part. The total refunded never exceeds the payment."""
@@ -344,7 +407,8 @@ def _add_routes(app: FastAPI) -> None:
         _emit(request.app, "refund.created", row)
         return _remember(request, idempotency_key, fingerprint, 201, row)
 
-    @app.get("/v1/reports/settlements/{month}", tags=["reports"])
+    @v1.get("/reports/settlements/{month}", tags=["reports"], responses=responses(
+        200, schemas.SettlementReport, "The month's settlement.", {400: ("invalid_month",), 404: ("no_report",)}))
     async def settlements(month: str):
         """A month's settlement (gross, fees, net, in pence). Reports are costly: 3 requests per 2 seconds."""
         if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():
@@ -353,7 +417,9 @@ def _add_routes(app: FastAPI) -> None:
             raise ApiError(404, "no_report", f"Reports exist for {REPORT_MONTHS[0]} to {REPORT_MONTHS[-1]}.")
         return settlement_report(month)
 
-    @app.post("/v1/webhook_endpoints", status_code=201, tags=["webhooks"])
+    @v1.post("/webhook_endpoints", status_code=201, tags=["webhooks"], responses=responses(
+        201, schemas.WebhookEndpoint, "Endpoint registered.", {422: ("invalid_parameter", "invalid_url")},
+        write=True))
     async def add_webhook_endpoint(endpoint: WebhookEndpointIn):
         """Ask Tillpoint to POST events to your receiver. Keep the secret: it proves deliveries are genuine."""
         if not webhooks.loopback_url(endpoint.url):
@@ -364,14 +430,17 @@ def _add_routes(app: FastAPI) -> None:
             store.webhook_endpoints.append(row)
         return row
 
-    @app.get("/v1/events", tags=["webhooks"])
+    @v1.get("/events", tags=["webhooks"], responses=responses(
+        200, schemas.EventList, "The newest events.", {422: ("invalid_parameter",)}))
     async def list_events(limit: int = Query(10, ge=1, le=100)):
         """The newest events: what webhooks were sent about."""
         with store.lock:
             rows = list(reversed(store.events))
         return {"object": "list", "data": rows[:limit], "has_more": len(rows) > limit}
 
-    @app.post("/v1/messages", status_code=202, tags=["messaging"])
+    @v1.post("/messages", status_code=202, tags=["messaging"], responses=responses(
+        202, schemas.Message, "Queued: it is sent later.",
+        {404: ("not_found",), 422: ("invalid_parameter", "text_too_long")}, write=True))
     async def send_message(message: MessageIn):
         """Send a shop a text or an e-mail. Accepted now, sent later (202): delivery is asynchronous."""
         if store.customer(message.customer) is None:
@@ -379,3 +448,5 @@ def _add_routes(app: FastAPI) -> None:
         if message.channel == "sms" and len(message.text) > 160:
             raise ApiError(422, "text_too_long", "A text message is at most 160 characters.")
         return {"object": "message", "status": "queued", "customer": message.customer, "channel": message.channel}
+
+    app.include_router(v1)  # after its routes: include_router copies the routes it has now

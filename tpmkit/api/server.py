@@ -1,7 +1,11 @@
 """Run the Tillpoint API in the background of a notebook: one line starts it, the kernel's end stops it.
 
-The server listens on 127.0.0.1 only, on a port the operating system picks (so two notebooks never
-clash), in a daemon thread of the kernel. `stop()` shuts it down cleanly; so does the kernel exiting.
+The server listens on 127.0.0.1 only, in a daemon thread of the kernel. `stop()` shuts it down cleanly;
+so does the kernel exiting. By default the operating system picks a free port (so tests and two notebooks
+never clash). A lesson asks for `port=PORT` instead, so that its docs URL stays the same after "Restart
+Kernel and Run All": the docs tab the learner keeps open works again once the lesson runs. When that port
+is taken (another notebook's API, say), the server takes a free one and says so in one line;
+`strict_port=True` refuses instead, as `tpm-api --port` does.
 
 While an exercise is graded, the server whose records the tests read must not live in the learner's
 process (the learner could rewrite them). So the grader's replica of the setup (tpmkit.replica)
@@ -101,10 +105,31 @@ def _bypass_proxies_for_loopback() -> None:
 
 
 SOCKET_NAME = "api.sock"
+PORT = 8406  # the Tillpoint API's usual port for lessons: api.start(port=api.PORT) keeps one docs URL
 
 
-def start(*, bugs: frozenset[str] | set[str] = frozenset(), port: int = 0, quiet: bool = False) -> Server:
-    """Start a fresh Tillpoint API on 127.0.0.1 and wait until it answers. Returns the running server."""
+def _bind(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # A restarted kernel can take its port back at once, even with the old connections in TIME_WAIT.
+    # Not on Windows, where the same option would let a second server take a port that is in use.
+    if os.name != "nt":
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(128)  # now, not when uvicorn starts: two sockets that both bound can never both listen
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def start(*, bugs: frozenset[str] | set[str] = frozenset(), port: int = 0, strict_port: bool = False,
+          quiet: bool = False) -> Server:
+    """Start a fresh Tillpoint API on 127.0.0.1 and wait until it answers. Returns the running server.
+
+    `port=0` (the default) takes any free port. A number asks for that port (lessons use `api.PORT`); if it
+    is taken, a free port is used instead, with a one-line note, unless `strict_port=True`, which refuses.
+    """
     if not isinstance(port, int) or isinstance(port, bool) or not (port == 0 or 1024 <= port <= 65535):
         raise KitError(f"port is 0 (pick a free one) or a number from 1024 to 65535, not {port!r}.")
     building = replica.current()
@@ -113,17 +138,22 @@ def start(*, bugs: frozenset[str] | set[str] = frozenset(), port: int = 0, quiet
     services = replica.services_dir()
     if services is not None and _is_socket(services / SOCKET_NAME):
         return _connect_to_grader(services / SOCKET_NAME, quiet)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    note = None
     try:
-        sock.bind(("127.0.0.1", port))
+        sock = _bind(port)
     except OSError as exc:
-        sock.close()
-        raise KitError(f"Port {port} on 127.0.0.1 is taken ({exc.strerror}); use port=0 to pick a free one.") from None
+        if strict_port:
+            raise KitError(f"Port {port} on 127.0.0.1 is taken ({exc.strerror}); "
+                           "use port=0 to pick a free one.") from None
+        sock = _bind(0)
+        note = (f"Port {port} is taken (perhaps by another notebook's API), so this API is on port "
+                f"{sock.getsockname()[1]}: use the docs URL below.")
     _bypass_proxies_for_loopback()
     server = Server(create_app(bugs=bugs), sock)
     _run(server)
     if not quiet:
+        if note:
+            print(note)
         print(server)
     return server
 
