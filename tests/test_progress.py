@@ -159,8 +159,9 @@ def test_the_course_nbgrader_config_leaves_the_environment_alone(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     before = dict(os.environ)
     config = Config()
-    source = (Path(__file__).resolve().parent.parent / "nbgrader_config.py").read_text()
-    exec(compile(source, "nbgrader_config.py", "exec"), {"get_config": lambda: config})
+    path = Path(__file__).resolve().parent.parent / "nbgrader_config.py"
+    # what traitlets gives a config file: get_config and its own __file__
+    exec(compile(path.read_text(), str(path), "exec"), {"get_config": lambda: config, "__file__": str(path)})
     assert dict(os.environ) == before
     assert config.CourseDirectory.source_directory == "solutions"
     assert not progress.grading()

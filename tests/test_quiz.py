@@ -6,17 +6,20 @@ import html
 import re
 from pathlib import Path
 
+import ipywidgets as widgets
 import pytest
 import yaml
 
 from tpmkit.errors import KitError
 from tpmkit.quiz import (
+    REVEAL_AFTER,
     Matching,
     MultipleSelect,
     Numeric,
     Ordering,
     Predict,
     Quiz,
+    Results,
     SingleChoice,
     TextAnswer,
     load_quiz,
@@ -60,7 +63,7 @@ def multiple_spec() -> dict:
         "prompt": "Tick the four golden signals.",
         "options": [
             {"text": "latency", "correct": True},
-            {"text": "traffic", "correct": True, "missed": "Traffic is a golden signal too."},
+            {"text": "traffic", "correct": True, "missed": "One of the four counts how much demand arrives."},
             {"text": "revenue", "feedback": "A business metric, not a golden signal."},
         ],
     }
@@ -125,9 +128,8 @@ def test_single_choice_nothing_picked_is_not_an_attempt():
 
 def test_multiple_select_wrong_tick_names_it():
     q = MultipleSelect(multiple_spec())
-    q.boxes[0].value = True
-    q.boxes[1].value = True
-    q.boxes[2].value = True
+    for box in q.boxes:  # every box, as a learner who ticks them all
+        box.value = True
     q.submit.click()
     assert q.correct is False
     assert "'revenue': A business metric, not a golden signal." in shown(q)
@@ -135,15 +137,15 @@ def test_multiple_select_wrong_tick_names_it():
 
 def test_multiple_select_missing_true_statement():
     q = MultipleSelect(multiple_spec())
-    q.boxes[0].value = True
+    q.value = ["latency"]
     q.submit.click()
     assert q.correct is False
-    assert "Traffic is a golden signal too." in shown(q)
+    assert "One of the four counts how much demand arrives." in shown(q)
 
 
 def test_multiple_select_missing_statement_without_own_note_gets_generic_note():
     q = MultipleSelect(multiple_spec())
-    q.boxes[1].value = True
+    q.value = ["traffic"]
     q.submit.click()
     assert q.correct is False
     assert "not ticked yet" in shown(q)
@@ -151,11 +153,16 @@ def test_multiple_select_missing_statement_without_own_note_gets_generic_note():
 
 def test_multiple_select_all_correct():
     q = MultipleSelect(multiple_spec())
-    q.boxes[0].value = True
-    q.boxes[1].value = True
+    q.value = ["latency", "traffic"]
     q.submit.click()
     assert q.correct is True and q.solved_on == 1
-    assert q.value == ("latency", "traffic")
+    assert sorted(q.value) == ["latency", "traffic"]
+    assert sum(box.value for box in q.boxes) == 2  # the setter ticks the real boxes
+
+
+def test_multiple_select_value_refuses_unknown_statements():
+    with pytest.raises(KitError, match="is not a statement of 'signals'"):
+        MultipleSelect(multiple_spec()).value = ["saturation"]
 
 
 def test_multiple_select_nothing_ticked_is_not_an_attempt():
@@ -371,9 +378,38 @@ def test_matching_dropdown_per_term_with_sorted_choices_and_nothing_chosen():
     assert set(q.dropdowns) == {"Redis", "Postgres", "CloudFront"}
     menu = q.dropdowns["Redis"]
     assert [label for label, _ in menu.options] == ["choose...", "Cache", "CDN", "Database", "Queue"]
-    assert q.value == {"Redis": None, "Postgres": None, "CloudFront": None} or set(q.value.values()) == {None}
+    assert q.value == {"Redis": None, "Postgres": None, "CloudFront": None}
     q.submit.click()
     assert q.attempts == 0 and "Choose a match for every term" in shown(q)
+
+
+def test_matching_menus_show_the_placeholder_not_a_blank():
+    # ipywidgets 8 draws a Dropdown whose index is None as an empty box; every menu starts on "choose..."
+    q = Matching(matching_spec())
+    for menu in q.dropdowns.values():
+        assert menu.index == 0 and menu.label == "choose..."
+    q.value = {"Redis": "Cache"}
+    q.value = {"Redis": None}  # back to unchosen: the placeholder again, not a blank
+    assert q.dropdowns["Redis"].index == 0 and q.value["Redis"] is None
+    q.dropdowns["Postgres"].index = 0  # a learner picking "choose..." again has not chosen
+    q.value = {"Redis": "Cache", "CloudFront": "CDN"}
+    q.submit.click()
+    assert q.attempts == 0 and "Choose a match for every term" in shown(q)
+
+
+def test_matching_terms_and_menus_line_up_in_two_columns():
+    q = Matching(matching_spec())
+    grid = next(child for child in q.children if isinstance(child, widgets.GridBox))
+    assert grid.layout.grid_template_columns.split()[-1] == "max-content"  # one column of menus
+    labels, menus = grid.children[0::2], grid.children[1::2]
+    assert all(isinstance(menu, widgets.Dropdown) for menu in menus)
+    assert [html.unescape(label.value) for label in labels] == [f"<span>{term}</span>" for term in q.dropdowns]
+    assert [menu.tooltip for menu in menus] == list(q.dropdowns)  # each menu is still named by its term
+
+
+def test_matching_value_refuses_an_unknown_choice():
+    with pytest.raises(KitError, match="'Broker' is not a choice for 'Redis'"):
+        Matching(matching_spec()).value = {"Redis": "Broker"}
 
 
 def test_matching_right_and_wrong():
@@ -507,6 +543,84 @@ def test_no_hint_button_without_a_hint():
     assert q.hint_button.layout.display == "none"
 
 
+# --- every press of Check shows something new ------------------------------------------------------
+
+def test_the_verdict_names_the_attempt_so_a_repeated_check_changes_it():
+    q = SingleChoice(single_spec())
+    q.choices.value = "30 days"
+    seen = []
+    for _ in range(3):  # the same wrong answer three times
+        q.submit.click()
+        seen.append(q.feedback.value)
+    assert len(set(seen)) == 3
+    assert "(attempt 1)" in seen[0] and "(attempt 3)" in seen[2]
+    q.choices.value = "About 2.08 days"
+    q.submit.click()
+    assert "✓ Correct." in shown(q) and "(attempt 4)" in shown(q)
+
+
+def test_a_repeated_check_with_no_answer_also_changes_the_line():
+    q = Numeric(numeric_spec())
+    q.submit.click()
+    first = q.feedback.value
+    q.submit.click()
+    assert q.feedback.value != first and "reminder 2" in q.feedback.value
+    assert q.attempts == 0
+
+
+# --- the right answer waits: Show answer, or REVEAL_AFTER wrong checks -------------------------------
+
+def test_show_answer_reveals_the_key_and_the_answer_note_and_counts_in_results():
+    quiz = Quiz([numeric_spec(answer_note="720 h / 14.4 = 50 h.")], source="demo.quiz.yaml")
+    q = quiz["exhaust-hours"]
+    assert q.answer.value == "" and not q.reveal_button.disabled
+    q.reveal_button.click()
+    assert "50 h" in html.unescape(q.answer.value) and "720 h / 14.4 = 50 h." in html.unescape(q.answer.value)
+    assert "on request" in q.answer.value
+    assert q.revealed and q.reveal_button.disabled and q.attempts == 0
+    assert quiz.results()[0]["revealed"] is True
+
+
+def test_the_first_miss_does_not_reveal_the_second_does():
+    assert REVEAL_AFTER == 2
+    q = Numeric(numeric_spec(answer_note="720 h / 14.4 = 50 h."))
+    q.entry.value = "2"
+    q.submit.click()
+    assert q.answer.value == "" and not q.revealed
+    assert "2.08 days, not 2 hours" in shown(q)  # the first miss names the misconception
+    q.entry.value = "7"
+    q.submit.click()
+    assert q.revealed and "after 2 wrong tries" in q.answer.value
+    assert "720 h / 14.4 = 50 h." in html.unescape(q.answer.value)
+
+
+def test_right_answers_and_empty_checks_do_not_count_towards_the_reveal():
+    q = SingleChoice(single_spec())
+    q.submit.click()  # nothing picked
+    q.submit.click()
+    q.choices.value = "About 2.08 days"
+    q.submit.click()
+    q.choices.value = "30 days"
+    q.submit.click()
+    assert q.misses == 1 and not q.revealed
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda: SingleChoice(single_spec()), "About 2.08 days"),
+    (lambda: MultipleSelect(multiple_spec()), "• latency<br>• traffic"),
+    (lambda: Numeric(numeric_spec()), "50 h"),
+    (lambda: Numeric(numeric_spec(answer=4321, unit="")), "4,321"),
+    (lambda: Ordering(ordering_spec()), "1. Create a branch<br>2. Commit<br>3. Open the pull request"),
+    (lambda: Matching(matching_spec()), "Redis → Cache<br>Postgres → Database<br>CloudFront → CDN"),
+    (lambda: TextAnswer(text_spec()), "merge base (also accepted: common ancestor)"),
+    (lambda: Predict(predict_spec()), ":<br>2</div>"),
+])
+def test_the_revealed_answer_is_worked_out_from_the_key(make, expected):
+    q = make()
+    q.reveal()
+    assert expected in html.unescape(q.answer.value)
+
+
 def widget_state(widget) -> str:
     """Everything the browser is sent for this widget and its children, as one string."""
     import json
@@ -526,6 +640,7 @@ def widget_state(widget) -> str:
 
 
 @pytest.mark.parametrize(("make", "secrets"), [
+    (lambda: Numeric(numeric_spec(answer_note="Thirty days of 24 hours")), ["Thirty days of 24 hours"]),
     (lambda: Ordering(ordering_spec()), ["Branch, commit, open, review, merge.", "Merging first",
                                          "Work starts on its own branch", "What must exist"]),
     (lambda: Matching(matching_spec()), ["Redis keeps hot data", "Redis can persist"]),
@@ -563,10 +678,12 @@ def test_quiz_results_are_plain_dicts():
 
     results = quiz.results()
     assert results == [
-        {"id": "exhaust", "type": "single", "correct": True, "attempts": 2, "solved_on": 2},
-        {"id": "signals", "type": "multiple", "correct": None, "attempts": 0, "solved_on": None},
-        {"id": "exhaust-hours", "type": "numeric", "correct": False, "attempts": 1, "solved_on": None},
+        {"id": "exhaust", "type": "single", "correct": True, "attempts": 2, "solved_on": 2, "revealed": False},
+        {"id": "signals", "type": "multiple", "correct": None, "attempts": 0, "solved_on": None, "revealed": False},
+        {"id": "exhaust-hours", "type": "numeric", "correct": False, "attempts": 1, "solved_on": None,
+         "revealed": False},
     ]
+    assert isinstance(results, list)
     for row in results:
         assert type(row) is dict
         assert all(type(v) in (str, int, bool, type(None)) for v in row.values())
@@ -585,6 +702,29 @@ def test_quiz_score_counts_latest_correct_answers():
     quiz["exhaust-hours"].entry.value = "2"
     quiz["exhaust-hours"].submit.click()
     assert quiz.score == 1
+
+
+def test_quiz_results_show_as_a_table_and_stay_a_list():
+    quiz = make_quiz()
+    quiz["exhaust"].choices.value = "About 2 hours"
+    quiz["exhaust"].submit.click()
+    quiz["exhaust-hours"].reveal()
+    results = quiz.results()
+    assert isinstance(results, Results) and isinstance(results, list) and len(results) == 3
+    lines = repr(results).splitlines()
+    assert lines[0].split() == ["question", "type", "correct", "attempts", "solved", "on", "answer", "shown"]
+    assert lines[1].split() == ["exhaust", "single", "no", "1", "no"]
+    assert lines[2].split()[:3] == ["signals", "multiple", "not"]
+    assert lines[3].split()[-1] == "yes"  # the revealed numeric question
+    table = results._repr_html_()
+    assert table.startswith("<table>") and table.count("<tr>") == 4 and "<th>answer shown</th>" in table
+    assert str(results) == repr(results)  # print() shows the table too
+
+
+def test_results_table_escapes_question_ids():
+    table = Results([{"id": "<b>x</b>", "type": "single", "correct": None, "attempts": 0, "solved_on": None,
+                      "revealed": False}])._repr_html_()
+    assert "<b>x</b>" not in table and "&lt;b&gt;x&lt;/b&gt;" in table
 
 
 def test_quiz_missing_question():
@@ -732,19 +872,16 @@ def test_course_quiz_answer_key(path, qid):
             if not option.get("correct"):
                 assert plain(option["feedback"]) in plain(q.feedback.value)
     elif spec["type"] == "multiple":
-        key = [bool(option.get("correct")) for option in spec["options"]]
+        key = [option["text"] for option in spec["options"] if option.get("correct")]
         q = fresh()
-        for box, tick in zip(q.boxes, key, strict=True):
-            box.value = tick
+        q.value = key
         q.submit.click()
         assert q.correct is True
-        for index, option in enumerate(spec["options"]):
-            if key[index]:
+        for option in spec["options"]:
+            if option.get("correct"):
                 continue
             q = fresh()
-            for box, tick in zip(q.boxes, key, strict=True):
-                box.value = tick
-            q.boxes[index].value = True  # the key plus one false statement
+            q.value = [*key, option["text"]]  # the key plus one false statement
             q.submit.click()
             assert q.correct is False, option["text"]
             assert plain(option["feedback"]) in plain(q.feedback.value)

@@ -1,5 +1,6 @@
 """Every question bank in course/ passes the quiz schema (tpmkit.quiz.validate_questions, the same check
-load_quiz runs), belongs to a lesson, and each of its questions is asked exactly once in that lesson."""
+load_quiz runs), belongs to a lesson, and each of its questions is asked exactly once in that lesson.
+No note a learner sees after a wrong answer states the right answer: that waits for the reveal."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from autograder import notebooks
 from tpmkit.errors import KitError
-from tpmkit.quiz import SCHEMA, read_bank, validate_questions
+from tpmkit.quiz import _TIME_UNITS, SCHEMA, normalise_text, read_bank, validate_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 BANKS = sorted((ROOT / "course").glob("*.quiz.yaml"))
@@ -61,3 +62,169 @@ def test_a_bank_with_a_typo_is_refused(tmp_path):
                     "    - {text: x, corect: true}\n    - {text: y, feedback: f}\n")
     with pytest.raises(KitError, match="unknown field 'corect'"):
         validate_questions(read_bank(bank), bank.name)
+
+
+# --- no wrong-answer note gives the answer away -----------------------------------------------------
+# A first miss should name the misconception; the right value waits for the reveal (Show answer, or
+# after two misses), which shows the key and the question's `answer_note`. Pragmatic detection: the
+# exact answer (normalised text, or a number in its usual spellings) occurring in a note.
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+# An ordering note that tells the step's place outright ("Deleting comes last") solves the puzzle for it.
+_PLACE = re.compile(r"\b(?:comes?|goes|go|is|are|acts?|happens?)\s+(?:first|last|second|third|fourth|fifth|sixth)\b"
+                    r"|\b(?:the\s+)?(?:first|last|final)\s+step\b", re.IGNORECASE)
+
+
+def number_forms(value) -> set[str]:
+    """How a number is commonly written: 4321 -> 4321, 4,321, 4321.0, 4,321.0; 40.32 -> 40.32."""
+    value = float(value)
+    forms = {repr(value), f"{value:g}", f"{value:,}", f"{value:,.2f}".rstrip("0").rstrip(".")}
+    if value == int(value):
+        forms |= {str(int(value)), f"{int(value):,}"}
+    return {form for form in forms if "e" not in form}
+
+
+def says_number(note: str, form: str) -> bool:
+    return re.search(rf"(?<![\d.,]){re.escape(form)}(?![\d]|[.,]\d)", str(note)) is not None
+
+
+def says_text(note: str, text: str) -> bool:
+    wanted = normalise_text(text)
+    return bool(wanted) and re.search(rf"(?<![a-z0-9]){re.escape(wanted)}(?![a-z0-9])",
+                                      normalise_text(note)) is not None
+
+
+def numeric_answer_forms(spec: dict) -> set[str]:
+    """The answer, also converted to the other time units (2419.2 s gives away 40.32 min)."""
+    value, unit = float(spec["answer"]), str(spec.get("unit", "")).lower()
+    forms = number_forms(value)
+    if unit in _TIME_UNITS:
+        for other in ("ms", "s", "min", "h", "d"):
+            forms |= number_forms(round(value * _TIME_UNITS[unit] / _TIME_UNITS[other], 6))
+    return forms
+
+
+def wrong_answer_notes(spec: dict) -> list[tuple[str, str, str | None]]:
+    """(where, note, the learner's own wrong answer or None) for everything shown after a wrong answer."""
+    notes = []
+    if spec["type"] in ("numeric", "text", "predict") and spec.get("hint"):
+        notes.append(("hint (shown for an unexpected wrong answer)", spec["hint"], None))
+    if spec.get("otherwise"):
+        notes.append(("otherwise", spec["otherwise"], None))
+    for option in spec.get("options", []):
+        if not option.get("correct"):
+            notes.append((f"feedback of option {option['text']!r}", option.get("feedback", ""), option["text"]))
+        if option.get("missed"):
+            notes.append((f"missed of option {option['text']!r}", option["missed"], None))
+    for wrong in spec.get("misconceptions", []) if spec["type"] not in ("ordering", "matching") else []:
+        own = wrong.get("value", wrong.get("text"))
+        notes.append((f"misconception {own!r}", wrong["feedback"], own))
+    return notes
+
+
+def giveaways(spec: dict) -> list[str]:
+    """Each wrong-answer note of one question that states the right answer, said in one line."""
+    found = []
+    given = f"{spec['prompt']} {spec.get('code', '')}"  # what the question itself shows gives nothing away
+    if spec["type"] == "numeric":
+        for where, note, own in wrong_answer_notes(spec):
+            mine = number_forms(own) if own is not None else set()
+            found += [f"{where} states {form}" for form in sorted(numeric_answer_forms(spec) - mine)
+                      if says_number(note, form) and not says_number(given, form)][:1]
+    elif spec["type"] == "matching":
+        key = {pair["term"]: pair["match"] for pair in spec["pairs"]}
+        notes = [(pair["term"], "its feedback", pair["feedback"]) for pair in spec["pairs"]]
+        notes += [(wrong["term"], f"misconception {wrong['match']!r}", wrong["feedback"])
+                  for wrong in spec.get("misconceptions", [])]
+        found += [f"{what} of {term!r} names its match {key[term]!r}" for term, what, note in notes
+                  if says_text(note, key[term])]
+    elif spec["type"] == "ordering":
+        notes = [(f"the note of step {item['text']!r}", item["feedback"]) for item in spec["items"]]
+        notes += [(f"misconception {wrong['first']!r} before {wrong['then']!r}", wrong["feedback"])
+                  for wrong in spec.get("misconceptions", [])]
+        found += [f"{where} states a place: {_PLACE.search(note).group(0)!r}" for where, note in notes
+                  if _PLACE.search(note)]
+    else:
+        answers = [o["text"] for o in spec.get("options", []) if o.get("correct")] or spec.get("answers", [])
+        # An answer is named by its short head as surely as by its whole text: "You missed latency" names
+        # "Latency: how long requests take", "that address comes from DNS" names "DNS, the Domain Name System".
+        labels = [head for answer in answers for head in [re.split(r"[:,(]", answer)[0].strip()]
+                  if head != answer and 0 < len(head.split()) <= 3]
+        # A short answer ("403 Forbidden", "About 2.08 days") is given away by its number alone.
+        numbers = {n for answer in answers if len(answer.split()) <= 5 for n in _NUMBER.findall(answer)}
+        for where, note, own in wrong_answer_notes(spec):
+            # In a multiple choice a wrong tick's note may use a true statement's label as a plain word.
+            named = answers + labels if spec["type"] != "multiple" or where.startswith("missed") else answers
+            said = [f"{where} states {a!r}" for a in named if says_text(note, a) and not says_text(given, a)]
+            said += [f"{where} states {n}" for n in sorted(numbers) if says_number(note, n)
+                     and not says_number(given, n) and not (own and says_number(str(own), n))]
+            found += said[:1]
+    return found
+
+
+@pytest.mark.parametrize("path", BANKS, ids=lambda p: p.name)
+def test_no_wrong_answer_note_states_the_answer(path):
+    found = [f"{question['id']}: {line}" for question in read_bank(path) for line in giveaways(question)]
+    assert not found, "move the value into answer_note:\n" + "\n".join(found)
+
+
+def test_answer_note_is_a_text_field_of_every_question():
+    """The field the moved values go to: any question may have it, and it must be text."""
+    validate_questions([{"id": "a", "type": "numeric", "prompt": "p", "answer": 1, "answer_note": "1 = 1"}])
+    with pytest.raises(KitError, match="'answer_note' must be text"):
+        validate_questions([{"id": "a", "type": "numeric", "prompt": "p", "answer": 1, "answer_note": 1}])
+
+
+# The detector must be able to fail: one giveaway of each kind, and a near miss that is not one.
+@pytest.mark.parametrize(("spec", "expected"), [
+    ({"id": "n", "type": "numeric", "prompt": "Minutes in 28 days at 99.9%?", "answer": 40.32, "unit": "min",
+      "misconceptions": [{"value": 43.2, "feedback": "That is 30 days; 28 days allow 40.32 minutes."}]},
+     "misconception 43.2 states 40.32"),
+    ({"id": "n", "type": "numeric", "prompt": "Minutes?", "answer": 40.32, "unit": "min",
+      "misconceptions": [{"value": 1, "feedback": "In seconds that would be 2,419.2."}]},
+     "states 2,419.2"),
+    ({"id": "n", "type": "numeric", "prompt": "How many?", "answer": 4321, "hint": "It is 4,321."},
+     "hint (shown for an unexpected wrong answer) states 4,321"),
+    ({"id": "s", "type": "single", "prompt": "Which?", "options": [
+        {"text": "The merge base", "correct": True}, {"text": "HEAD", "feedback": "No: it is the merge-base."}]},
+     "feedback of option 'HEAD' states 'The merge base'"),
+    ({"id": "s", "type": "single", "prompt": "Which code?", "options": [
+        {"text": "403 Forbidden", "correct": True}, {"text": "401", "feedback": "Tillpoint answers 403 here."}]},
+     "feedback of option '401' states 403"),
+    ({"id": "m", "type": "multiple", "prompt": "Tick", "options": [
+        {"text": "Safety", "correct": True, "missed": "Safety is new in 2023."}, {"text": "x", "feedback": "f"}]},
+     "missed of option 'Safety' states 'Safety'"),
+    ({"id": "m", "type": "multiple", "prompt": "Tick", "options": [
+        {"text": "Latency: how long requests take", "correct": True, "missed": "You missed latency."},
+        {"text": "x", "feedback": "f"}]},
+     "states 'Latency'"),
+    ({"id": "t", "type": "text", "prompt": "Name?", "answers": ["merge base"],
+      "misconceptions": [{"text": "HEAD", "feedback": "HEAD moves; the Merge-Base does not."}]},
+     "misconception 'HEAD' states 'merge base'"),
+    ({"id": "x", "type": "matching", "prompt": "Match", "pairs": [
+        {"term": "Redis", "match": "Cache", "feedback": "Redis is a cache here."},
+        {"term": "Postgres", "match": "Database", "feedback": "Records of truth live there."}]},
+     "its feedback of 'Redis' names its match 'Cache'"),
+    ({"id": "o", "type": "ordering", "prompt": "Order", "items": [
+        {"text": "a", "feedback": "Start here."}, {"text": "b", "feedback": "b needs a."},
+        {"text": "c", "feedback": "Deleting comes last."}]},
+     "states a place: 'comes last'"),
+])
+def test_the_giveaway_check_catches_a_stated_answer(spec, expected):
+    found = giveaways(spec)
+    assert any(expected in line for line in found), found
+
+
+@pytest.mark.parametrize("spec", [
+    {"id": "n", "type": "numeric", "prompt": "Minutes in 28 days at 99.9%?", "answer": 40.32, "unit": "min",
+     "misconceptions": [{"value": 2419.2, "feedback": "2,419.2 is in seconds: the box reads minutes."},
+                        {"value": 43.2, "feedback": "That is 30 days; this window is 28 (see section 3)."}]},
+    {"id": "s", "type": "single", "prompt": "Which code?", "options": [
+        {"text": "403 Forbidden", "correct": True}, {"text": "401", "feedback": "401 means not authenticated."}]},
+    {"id": "o", "type": "ordering", "prompt": "Order", "items": [
+        {"text": "a", "feedback": "Check first, then copy."}, {"text": "b", "feedback": "b needs a."},
+        {"text": "c", "feedback": "Only once nothing needs it."}]},
+])
+def test_the_giveaway_check_allows_an_honest_note(spec):
+    # echoing the learner's own wrong value, naming a wrong option, and relative order are not giveaways
+    assert giveaways(spec) == []

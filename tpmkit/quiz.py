@@ -2,7 +2,9 @@
 
 A quiz file sits beside its lesson (`course/07-slos.quiz.yaml`) and holds a list of questions.
 Every question has `id` (unique within the file), `type`, `prompt`, and optionally `feedback`
-(shown when right) and `hint` (shown when the learner presses Hint). The types:
+(shown when right), `hint` (shown when the learner presses Hint) and `answer_note` (shown with the
+right answer once it is revealed: when the learner presses Show answer, or after two wrong checks).
+The types:
 
     - id: window-28
       type: numeric                 # a number, optionally with a unit
@@ -12,23 +14,24 @@ Every question has `id` (unique within the file), `type`, `prompt`, and optional
       unit: min                     # time units convert (ms, s, min, h, d)
       misconceptions:               # wrong answers we expect, each with its diagnosis
         - {value: 43.2, feedback: "That is a 30-day month ..."}
+      answer_note: "0.001 × 28 days × 1,440 min = 40.32 min."   # revealed with the answer
 
     - id: exhaust
       type: single                  # pick one; exactly one option is correct
       prompt: "..."
-      options:
-        - {text: "About 2 hours", feedback: "A blog favourite, and wrong: ..."}
+      options:                      # list the right one first, for readers: learners see a shuffle
         - {text: "About 2.08 days", correct: true, feedback: "Yes: ..."}
+        - {text: "About 2 hours", feedback: "A blog favourite, and wrong: ..."}
 
     - id: signals
       type: multiple                # tick every true statement; at least one is correct
       options:                      # a correct option may say what missing it means (`missed`)
-        - {text: "latency", correct: true, missed: "Latency is one of the four."}
+        - {text: "latency", correct: true, missed: "One of the four says how slow requests are."}
         - {text: "revenue", feedback: "A business metric, not a golden signal."}
 
     - id: pr-life
       type: ordering                # a Parsons problem: items are listed IN THE RIGHT ORDER here;
-      prompt: "..."                 # the learner sees them shuffled (seeded) and moves them up/down
+      prompt: "..."                 # the learner sees them shuffled and moves them up/down
       items:
         - {text: "Create a branch", feedback: "Why it comes here (shown when it is out of place)."}
         - {text: "Commit", feedback: "..."}
@@ -39,7 +42,7 @@ Every question has `id` (unique within the file), `type`, `prompt`, and optional
       type: matching                # a Dropdown per term; `extra` adds wrong targets
       prompt: "..."
       pairs:
-        - {term: "Redis", match: "Cache", feedback: "Why (shown when it is matched wrongly)."}
+        - {term: "Redis", match: "Cache", feedback: "What to look for (shown when matched wrongly)."}
       extra: ["Queue"]
       misconceptions:               # a known wrong pair
         - {term: "Redis", match: "Database", feedback: "..."}
@@ -59,12 +62,20 @@ Every question has `id` (unique within the file), `type`, `prompt`, and optional
       options: [...]                # either options (as `single`) or answers/misconceptions (as `text`)
 
 Every wrong option, wrong pair, misplaced item and expected wrong value carries feedback naming the
-misconception it reveals. The answer key stays in Python (`question.spec`), never in widget state, so
-the browser holds no answer before the learner checks. In a lesson:
+misconception it reveals, without stating the right answer: the first miss should teach, not tell.
+The right answer appears only when it is revealed (Show answer, or after REVEAL_AFTER wrong checks),
+worked out from the key and followed by `answer_note`. The answer key stays in Python
+(`question.spec`), never in widget state, so the browser holds no answer before it is revealed.
+
+Options (single, multiple, predict), ordering steps and matching terms are shuffled per learner and
+question (`tpmkit.learner.learner_id()`): the same order on every run for one learner, a different
+one for the next, whatever order the YAML lists them in. Each verdict names its attempt
+("(attempt 3)"), so pressing Check again always changes what the learner sees. In a lesson:
 
     quiz = load_quiz("07-slos")      # reads 07-slos.quiz.yaml beside the notebook
     quiz["exhaust"]                   # shows the question; the learner may retry
-    quiz.results()                    # [{"id": ..., "correct": ..., "attempts": ...}, ...]
+    quiz.results()                    # [{"id": ..., "correct": ..., "attempts": ..., "solved_on": ...,
+                                      #   "revealed": ...}, ...], shown as a table in a notebook
 
 Checked answers are saved by `tpmkit.progress`, so a quiz loaded again (after a restart) says what
 the learner answered before. `validate_questions` is the schema check `load_quiz` runs.
@@ -84,9 +95,13 @@ import yaml
 
 from tpmkit import progress
 from tpmkit.errors import KitError
+from tpmkit.learner import learner_id
 
-__all__ = ["Matching", "MultipleSelect", "Numeric", "Ordering", "Predict", "Quiz", "SingleChoice", "TextAnswer",
-           "load_quiz", "normalise_text", "parse_quantity", "validate_questions"]
+__all__ = ["Matching", "MultipleSelect", "Numeric", "Ordering", "Predict", "Quiz", "Results", "SingleChoice",
+           "TextAnswer", "load_quiz", "normalise_text", "parse_quantity", "validate_questions"]
+
+# After this many wrong checks the answer is shown: the first miss teaches, the second may still be a slip.
+REVEAL_AFTER = 2
 
 # Verdict colours: the first pair on light themes, the _DARK pair on dark themes (JupyterLab 4, Notebook 7).
 _OK = "#1a7f37"
@@ -103,12 +118,19 @@ def _to_html(text: str) -> str:
     return out.replace("\n", "<br>")
 
 
-def _verdict_html(ok: bool, message: str) -> str:
+def _verdict_html(ok: bool, message: str, attempt: int) -> str:
     mark, colour = ("✓ Correct.", _OK) if ok else ("✗ Not quite.", _NO)
     dark = _OK_DARK if ok else _NO_DARK
     # The inline colour suits light themes; _style_widget's rule swaps in `data-dark` under a dark theme.
+    # The attempt number makes every press of Check change the line, even for the same answer twice.
     return (f'<div class="tpmkit-verdict" style="color:{colour}" data-dark="{dark}">'
-            f'<b>{mark}</b> {_to_html(message)}</div>')
+            f'<b>{mark}</b> <i>(attempt {attempt})</i> {_to_html(message)}</div>')
+
+
+def _number_text(value) -> str:
+    """A number as a person writes it: 4321 -> '4,321', 40.32 -> '40.32', 50.0 -> '50'."""
+    text = f"{float(value):,.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("0", "-0") or float(value) == 0 else repr(float(value))
 
 
 def _style_widget() -> widgets.HTML:
@@ -123,23 +145,27 @@ def _style_widget() -> widgets.HTML:
         "</style>")
 
 
-def _seeded_shuffle(items: list, seed: str) -> list:
-    """The same shuffle every time for a question, never the given (correct) order when that is possible."""
+def _seeded_shuffle(items: list, seed: str, *, never_given: bool = False) -> list:
+    """The same shuffle every time for one seed. With `never_given`, never the given (correct) order when
+    that is possible: a Parsons problem must not start solved. Choices take any order, the given one
+    included, so that no position is ruled out for the right answer."""
     out = list(items)
     random.Random(f"tpmkit:{seed}").shuffle(out)
-    if out == list(items) and len(set(map(str, items))) > 1:
+    if never_given and out == list(items) and len(set(map(str, items))) > 1:
         out = out[1:] + out[:1]
     return out
 
 
 class Question(widgets.VBox):
-    """One question: prompt, an input, a Check button, a Hint button (when the question has a hint)
-    and feedback. Retry as often as you like.
+    """One question: prompt, an input, a Check button, a Hint button (when the question has a hint),
+    a Show answer button and feedback. Retry as often as you like.
 
     State readable from Python: `attempts` (checks made), `correct` (verdict of the latest
-    check, None before any) and `solved_on` (attempt that first got it right, or None).
+    check, None before any), `solved_on` (attempt that first got it right, or None) and `revealed`
+    (the answer was shown: on request, or after REVEAL_AFTER wrong checks).
     `earlier` is what `tpmkit.progress` saved for this question before this widget was made.
-    The answer key is `spec`, a plain Python attribute: it is never sent to the browser.
+    The answer key is `spec`, a plain Python attribute: it is never sent to the browser before
+    the answer is revealed.
     """
 
     kind = ""
@@ -148,9 +174,15 @@ class Question(widgets.VBox):
         self.spec = spec
         self.id = spec["id"]
         self.module = module
+        # Options and steps are shuffled per learner and question: stable across restarts for one learner
+        # (so "you answered this before" still fits), different between learners.
+        self.seed = f"{learner_id()}:{module or ''}:{self.id}"
         self.attempts = 0
+        self.misses = 0
         self.correct: bool | None = None
         self.solved_on: int | None = None
+        self.revealed = False
+        self._unanswered_presses = 0
         self.earlier = progress.history(module, self.id) if module else None
         self.prompt = widgets.HTML(f"<p><b>{_to_html(spec['prompt'])}</b></p>")
         self.submit = widgets.Button(description="Check", button_style="primary",
@@ -159,10 +191,15 @@ class Question(widgets.VBox):
         self.hint_button = widgets.Button(description="Hint", tooltip="Show a hint",
                                           layout={"display": "" if spec.get("hint") else "none"})
         self.hint_button.on_click(lambda _button: self.show_hint())
+        self.reveal_button = widgets.Button(description="Show answer",
+                                            tooltip="Show the right answer (quiz.results() notes that you did)")
+        self.reveal_button.on_click(lambda _button: self.reveal())
         self.hint = widgets.HTML("")
         self.feedback = widgets.HTML(self._earlier_html())
+        self.answer = widgets.HTML("")  # stays empty until the answer is revealed
         super().__init__([_style_widget(), self.prompt, *self.extra_widgets(), self.answer_input(),
-                          widgets.HBox([self.submit, self.hint_button]), self.hint, self.feedback])
+                          widgets.HBox([self.submit, self.hint_button, self.reveal_button]), self.hint,
+                          self.feedback, self.answer])
 
     def extra_widgets(self) -> list[widgets.Widget]:
         """Widgets shown between the prompt and the input (a code block for `predict`)."""
@@ -173,6 +210,10 @@ class Question(widgets.VBox):
 
     def judge(self) -> tuple[bool | None, str]:  # pragma: no cover - subclasses define it
         """Return (verdict, message); verdict None means "no usable answer, not an attempt"."""
+        raise NotImplementedError
+
+    def answer_text(self) -> str:  # pragma: no cover - subclasses define it
+        """The right answer in words, shown only once it is revealed."""
         raise NotImplementedError
 
     def _earlier_html(self) -> str:
@@ -193,16 +234,34 @@ class Question(widgets.VBox):
         hint = self.spec.get("hint")
         self.hint.value = f"<div><i>Hint: {_to_html(hint)}</i></div>" if hint else ""
 
+    def reveal(self) -> None:
+        """Show the right answer (and the question's `answer_note`); counts as `revealed`."""
+        why = "on request" if self.misses < REVEAL_AFTER else f"after {self.misses} wrong tries"
+        note = self.spec.get("answer_note")
+        self.answer.value = (f'<div class="tpmkit-answer"><b>The answer</b> <i>({why})</i>:<br>'
+                             f"{_to_html(self.answer_text())}"
+                             + (f"<br>{_to_html(note)}" if note else "") + "</div>")
+        self.revealed = True
+        self.reveal_button.disabled = True
+
     def check(self) -> bool | None:
         verdict, message = self.judge()
         if verdict is None:
-            self.feedback.value = f"<div>{_to_html(message)}</div>"
+            # Not an attempt; a count still changes the line, so a second press visibly did something.
+            self._unanswered_presses += 1
+            again = f" (reminder {self._unanswered_presses})" if self._unanswered_presses > 1 else ""
+            self.feedback.value = f"<div>{_to_html(message + again)}</div>"
             return None
+        self._unanswered_presses = 0
         self.attempts += 1
         self.correct = verdict
         if verdict and self.solved_on is None:
             self.solved_on = self.attempts
-        self.feedback.value = _verdict_html(verdict, message)
+        if not verdict:
+            self.misses += 1
+        self.feedback.value = _verdict_html(verdict, message, self.attempts)
+        if not verdict and self.misses >= REVEAL_AFTER and not self.revealed:
+            self.reveal()
         if self.module:
             before = self.earlier["attempts"] if self.earlier else 0
             progress.record_quiz(self.module, self.id, verdict, before + self.attempts)
@@ -213,7 +272,7 @@ class Question(widgets.VBox):
 
     def result(self) -> dict:
         return {"id": self.id, "type": self.kind, "correct": self.correct,
-                "attempts": self.attempts, "solved_on": self.solved_on}
+                "attempts": self.attempts, "solved_on": self.solved_on, "revealed": self.revealed}
 
 
 def _judge_option(spec: dict, picked: str | None) -> tuple[bool | None, str]:
@@ -223,33 +282,63 @@ def _judge_option(spec: dict, picked: str | None) -> tuple[bool | None, str]:
     return bool(option.get("correct")), option.get("feedback", "")
 
 
+def _option_texts(question: Question) -> list[str]:
+    """The options as this learner sees them. Authors list the right one first, which is readable in
+    YAML but would give the answer away on screen."""
+    return _seeded_shuffle([o["text"] for o in question.spec["options"]], question.seed)
+
+
+def _right_options(spec: dict) -> list[str]:
+    return [o["text"] for o in spec["options"] if o.get("correct")]
+
+
+def _choice_buttons(question: Question) -> widgets.RadioButtons:
+    return widgets.RadioButtons(options=_option_texts(question), value=None, layout={"width": "max-content"})
+
+
 class SingleChoice(Question):
     """Pick one option. Each option's feedback explains why it is right or which mistake it is."""
 
     kind = "single"
 
     def answer_input(self):
-        self.choices = widgets.RadioButtons(options=[o["text"] for o in self.spec["options"]],
-                                            value=None, layout={"width": "max-content"})
+        self.choices = _choice_buttons(self)
         return self.choices
 
     def judge(self):
         return _judge_option(self.spec, self.choices.value)
 
+    def answer_text(self):
+        return _right_options(self.spec)[0]
+
 
 class MultipleSelect(Question):
-    """Tick every true statement. Feedback names each wrong tick and says if a true one is missing."""
+    """Tick every true statement. Feedback names each wrong tick and says if a true one is missing.
+    `value` is the ticked statements, and can be set to a list of option texts."""
 
     kind = "multiple"
 
     def answer_input(self):
-        self.boxes = [widgets.Checkbox(description=o["text"], value=False, indent=False,
-                                       layout={"width": "auto"}) for o in self.spec["options"]]
+        self.boxes = [widgets.Checkbox(description=text, value=False, indent=False, layout={"width": "auto"})
+                      for text in _option_texts(self)]
         return widgets.VBox(self.boxes)
 
     @property
     def value(self) -> tuple[str, ...]:
         return tuple(box.description for box in self.boxes if box.value)
+
+    @value.setter
+    def value(self, ticked) -> None:
+        ticked = [str(text) for text in ticked]
+        texts = [box.description for box in self.boxes]
+        unknown = [text for text in ticked if text not in texts]
+        if unknown:
+            raise KitError(f"'{unknown[0]}' is not a statement of '{self.id}'; tick one of its options by its text.")
+        for box in self.boxes:
+            box.value = box.description in ticked
+
+    def answer_text(self):
+        return "\n".join(f"• {text}" for text in _right_options(self.spec))
 
     def judge(self):
         ticked = set(self.value)
@@ -263,7 +352,7 @@ class MultipleSelect(Question):
             elif is_true and not is_ticked:
                 notes.append(option.get("missed") or "One true statement is not ticked yet.")
         if notes:
-            return False, "\n".join(notes)
+            return False, "\n".join(dict.fromkeys(notes))  # one line per note, however many share it
         return True, self.spec.get("feedback", "All the true statements, and none of the false ones.")
 
 
@@ -322,6 +411,10 @@ class Numeric(Question):
                 return False, wrong["feedback"]
         return False, self.spec.get("hint", "Check the formula and the units, then try again.")
 
+    def answer_text(self):
+        unit = self.spec.get("unit", "")
+        return f"{_number_text(self.spec['answer'])}{f' {unit}' if unit else ''}"
+
 
 _ARTICLES = {"a", "an", "the"}
 
@@ -348,6 +441,11 @@ def _judge_text(spec: dict, typed: str) -> tuple[bool | None, str]:
     return False, spec.get("otherwise") or spec.get("hint") or "Not an answer I recognise: reread the prompt and retry."
 
 
+def _text_answer(spec: dict) -> str:
+    first, *others = spec["answers"]
+    return first + (f" (also accepted: {', '.join(others)})" if others else "")
+
+
 class TextAnswer(Question):
     """Type a short answer. Case, spaces and punctuation do not matter; synonyms are accepted;
     expected wrong answers are diagnosed."""
@@ -362,6 +460,9 @@ class TextAnswer(Question):
     def judge(self):
         return _judge_text(self.spec, self.entry.value)
 
+    def answer_text(self):
+        return _text_answer(self.spec)
+
 
 class Predict(Question):
     """Predict what code or a query prints: a monospace block, then options (as `single`) or a text box
@@ -375,8 +476,7 @@ class Predict(Question):
 
     def answer_input(self):
         if "options" in self.spec:
-            self.choices = widgets.RadioButtons(options=[o["text"] for o in self.spec["options"]],
-                                                value=None, layout={"width": "max-content"})
+            self.choices = _choice_buttons(self)
             return self.choices
         self.entry = widgets.Text(value="", placeholder="what it prints", description="output",
                                   continuous_update=False)
@@ -386,6 +486,9 @@ class Predict(Question):
         if "options" in self.spec:
             return _judge_option(self.spec, self.choices.value)
         return _judge_text(self.spec, self.entry.value)
+
+    def answer_text(self):
+        return _right_options(self.spec)[0] if "options" in self.spec else _text_answer(self.spec)
 
 
 def _text_of(item) -> str:
@@ -401,7 +504,7 @@ class Ordering(Question):
 
     def answer_input(self):
         self._key = [_text_of(item) for item in self.spec["items"]]
-        self._order = _seeded_shuffle(self._key, self.id)
+        self._order = _seeded_shuffle(self._key, self.seed, never_given=True)
         self.rows = widgets.VBox()
         self._render()
         return self.rows
@@ -453,9 +556,16 @@ class Ordering(Question):
         notes.append(f"The first step out of place is number {place + 1}, '{order[place]}'. {why}".strip())
         return False, "\n".join(notes)
 
+    def answer_text(self):
+        return "\n".join(f"{number}. {text}" for number, text in enumerate(self._key, start=1))
+
+
+_UNCHOSEN = ""  # the placeholder's value: a real match is never empty (the schema refuses it)
+
 
 class Matching(Question):
     """Match each term to its partner with a Dropdown per term (keyboard: Tab, then arrow keys).
+    Terms sit in one column and their Dropdowns in the next, so the menus line up however long a term is.
     `value` is a dict term -> chosen match (None when not chosen), and can be set."""
 
     kind = "matching"
@@ -464,25 +574,32 @@ class Matching(Question):
         pairs = self.spec["pairs"]
         targets = sorted({p["match"] for p in pairs} | set(self.spec.get("extra", [])), key=str.casefold)
         self.dropdowns = {}
-        rows = []
-        for term in _seeded_shuffle([p["term"] for p in pairs], self.id):
-            menu = widgets.Dropdown(options=[("choose...", None)] + [(t, t) for t in targets], value=None,
-                                    description=term, style={"description_width": "initial"},
-                                    layout={"width": "max-content"})
+        cells = []
+        for term in _seeded_shuffle([p["term"] for p in pairs], self.seed, never_given=True):
+            # In ipywidgets 8 a Dropdown whose value is None shows a blank box; the placeholder has its own
+            # value, so the menu starts on "choose..." and returns to it when set back.
+            menu = widgets.Dropdown(options=[("choose...", _UNCHOSEN)] + [(t, t) for t in targets],
+                                    value=_UNCHOSEN, tooltip=term, layout={"width": "max-content"})
             self.dropdowns[term] = menu
-            rows.append(menu)
-        return widgets.VBox(rows)
+            cells += [widgets.HTML(f"<span>{html.escape(term)}</span>"), menu]
+        # Terms wrap within 60 characters; the menus share one column edge.
+        return widgets.GridBox(cells, layout={"grid_template_columns": "fit-content(60ch) max-content",
+                                              "grid_gap": "4px 12px", "align_items": "center"})
 
     @property
     def value(self) -> dict:
-        return {term: menu.value for term, menu in self.dropdowns.items()}
+        return {term: (menu.value if menu.value != _UNCHOSEN else None) for term, menu in self.dropdowns.items()}
 
     @value.setter
     def value(self, chosen: dict) -> None:
         for term, match in dict(chosen).items():
             if term not in self.dropdowns:
                 raise KitError(f"'{term}' is not a term of '{self.id}': {', '.join(self.dropdowns)}.")
-            self.dropdowns[term].value = match
+            menu = self.dropdowns[term]
+            match = _UNCHOSEN if match is None else match
+            if match not in [value for _label, value in menu.options]:
+                raise KitError(f"'{match}' is not a choice for '{term}' in '{self.id}'.")
+            menu.value = match
 
     def judge(self):
         chosen = self.value
@@ -500,6 +617,9 @@ class Matching(Question):
             return False, "\n".join(notes)
         return True, self.spec.get("feedback", "Every pair matches.")
 
+    def answer_text(self):
+        return "\n".join(f"{pair['term']} → {pair['match']}" for pair in self.spec["pairs"])
+
 
 QUESTION_TYPES = {cls.kind: cls for cls in (SingleChoice, MultipleSelect, Numeric, Ordering, Matching,
                                             TextAnswer, Predict)}
@@ -508,7 +628,7 @@ QUESTION_TYPES = {cls.kind: cls for cls in (SingleChoice, MultipleSelect, Numeri
 # --- the schema: which fields each type has, and what each holds ----------------------------------
 
 _NUMBER = "number"  # int or float, not bool
-_COMMON = {"id": str, "type": str, "prompt": str, "feedback": str, "hint": str}
+_COMMON = {"id": str, "type": str, "prompt": str, "feedback": str, "hint": str, "answer_note": str}
 SCHEMA: dict[str, dict] = {
     # per type: fields (name -> kind), required field names, and for list fields the fields of each entry
     "single": {"fields": {"options": list}, "required": ["options"],
@@ -684,6 +804,36 @@ def _module_of(source: str) -> str | None:
     return stem if progress.MODULE_ID.fullmatch(stem) else None
 
 
+class Results(list):
+    """`quiz.results()`: a list of plain dicts that Jupyter and `print` show as a small table."""
+
+    COLUMNS = (("id", "question"), ("type", "type"), ("correct", "correct"), ("attempts", "attempts"),
+               ("solved_on", "solved on"), ("revealed", "answer shown"))
+
+    @staticmethod
+    def _cell(key: str, value) -> str:
+        if key == "correct":
+            return {True: "yes", False: "no"}.get(value, "not answered")
+        if key == "revealed":
+            return "yes" if value else "no"
+        return "" if value is None else str(value)
+
+    def _rows(self) -> list[list[str]]:
+        return [[self._cell(key, row.get(key)) for key, _title in self.COLUMNS] for row in self]
+
+    def __repr__(self) -> str:
+        table = [[title for _key, title in self.COLUMNS], *self._rows()]
+        widths = [max(len(row[i]) for row in table) for i in range(len(self.COLUMNS))]
+        return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                         for row in table)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(title)}</th>" for _key, title in self.COLUMNS)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+                       for row in self._rows())
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 class Quiz:
     """An ordered set of questions. `quiz[id]` is the widget; `quiz.results()` reads the answers back.
 
@@ -708,8 +858,9 @@ class Quiz:
     def __len__(self) -> int:
         return len(self.questions)
 
-    def results(self) -> list[dict]:
-        return [question.result() for question in self]
+    def results(self) -> Results:
+        """One plain dict per question (a list, so code reads it as before); in a notebook it shows as a table."""
+        return Results(question.result() for question in self)
 
     @property
     def score(self) -> int:
