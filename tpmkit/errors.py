@@ -2,7 +2,9 @@
 
 `KitError` is bad input to a tpmkit helper; `CheckFailed` is an answer a self-check or a
 grading test did not accept. Both are ordinary exceptions, so a cell that raises one still
-fails (nbgrader still scores it 0); only the display is shortened for the learner.
+fails (nbgrader still scores it 0); only the display is shortened for the learner. In a
+learner's kernel a NameError from a cell's own code (a self-check run before its answer
+cell) is shortened too: see tpmkit.notebook_errors.
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ class CheckFailed(AssertionError):
 
 
 def _show_one_line(shell, etype, value, tb, tb_offset=None):
-    line = f"{etype.__name__}: {value}"
+    if issubclass(etype, NameError):
+        from tpmkit.notebook_errors import unset_name_line
+
+        line = unset_name_line(shell, value, tb)
+        if line is None:  # not a learner's unset variable: IPython's own traceback
+            shell.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
+            return None
+    else:
+        line = f"{etype.__name__}: {value}"
     # _showtraceback publishes an `error` output (what nbgrader and nbval look for),
     # with our one line in place of the stack.
     shell._showtraceback(etype, value, [line])
@@ -33,7 +43,8 @@ def _show_one_line(shell, etype, value, tb, tb_offset=None):
 
 
 def install_notebook_handler() -> bool:
-    """Show KitError and CheckFailed as one line in IPython; a no-op outside IPython."""
+    """Show KitError and CheckFailed (and, outside grading, an unset name) as one line in IPython;
+    a no-op outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython ships with the kit
@@ -41,5 +52,7 @@ def install_notebook_handler() -> bool:
     shell = get_ipython()
     if shell is None:
         return False
-    shell.set_custom_exc((KitError, CheckFailed), _show_one_line)
+    from tpmkit.notebook_errors import catches
+
+    shell.set_custom_exc((KitError, CheckFailed, *catches()), _show_one_line)
     return True
