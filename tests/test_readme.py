@@ -77,3 +77,17 @@ def test_every_literacy_item_maps_to_a_graded_exercise(item):
     assert item in listed, f"the {module} row does not list {item}"
     auto, _ = exercise_points(module)
     assert auto > 0 and f"exercises/{module}/{module}.ipynb" in row[3], f"{item} has no autograded exercise"
+
+
+@pytest.mark.parametrize("page", ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))])
+def test_relative_links_in_the_readme_and_docs_exist(page):
+    text = (ROOT / page).read_text()
+    for link in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+        if "://" in link or link.startswith("mailto:"):
+            continue
+        assert ((ROOT / page).parent / link).exists(), f"{page} links to {link}, which does not exist"
+
+
+def test_the_readme_opens_with_the_learner_path():
+    headings = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("## ")]
+    assert headings[:4] == ["## For learners", "## Modules", "## For instructors", "## For CI"]
