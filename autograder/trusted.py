@@ -25,7 +25,7 @@ import contextlib
 import io
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from autograder.kernel import FetchFailed
 from tpmkit.errors import CheckFailed, KitError
@@ -94,6 +94,7 @@ class CompiledTest:
     code: object                   # compiled, learner names replaced by placeholders
     expressions: dict[str, str]    # placeholder -> expression to fetch from the learner's kernel
     course_names: frozenset[str] = frozenset()  # course-owned names the test reads (from the replica)
+    visible_lines: dict[int, str] = field(default_factory=dict)  # line number -> text, outside hidden tests
 
     @property
     def probing(self) -> bool:
@@ -116,7 +117,40 @@ def compile_test(source: str, imports: str, course_names: frozenset[str] = froze
     fetches = _Fetches(loaded - trusted)
     tree = ast.fix_missing_locations(fetches.visit(tree))
     return CompiledTest(compile(tree, "<test>", "exec"), fetches.expressions,
-                        frozenset(loaded & set(course_names) - own))
+                        frozenset(loaded & set(course_names) - own), _visible_lines(source))
+
+
+_BEGIN_HIDDEN, _END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def _visible_lines(source: str) -> dict[int, str]:
+    """The test cell's lines the learner can see (1-based), i.e. not between the hidden-test markers."""
+    shown, hidden = {}, False
+    for number, line in enumerate(source.splitlines(), start=1):
+        marker = line.strip()
+        if marker.startswith(_BEGIN_HIDDEN):
+            hidden = True
+        elif marker.startswith(_END_HIDDEN):
+            hidden = False
+        elif not hidden:
+            shown[number] = line
+    return shown
+
+
+def _failed_assert(test: CompiledTest, exc: AssertionError, probing: bool) -> str:
+    """What a failed assert may say: a visible one names its own line (the learner has it); a hidden one
+    says only that a hidden test failed."""
+    line = None
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<test>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    if line not in test.visible_lines:
+        return "A hidden test did not pass."
+    said = str(exc).strip()
+    detail = f": {said}" if said and not probing else "."
+    return f"The visible test `{test.visible_lines[line].strip()}` did not pass{detail}"
 
 
 PROBING_FAILED = ("Your code's results on this question's test inputs are not right yet (the inputs are not shown, "
@@ -146,8 +180,8 @@ def evaluate(test: CompiledTest, imports: str, fetch: Callable[[str], object], *
             if probing and not getattr(exc, "value_free", False):
                 shown = PROBING_FAILED
             return Outcome("failed", shown)
-        except AssertionError:
-            return Outcome("failed", "A hidden test did not pass.")
+        except AssertionError as exc:
+            return Outcome("failed", _failed_assert(test, exc, probing))
         except Exception as exc:  # noqa: BLE001 - any other failure is this question's error, not the batch's
             return Outcome("error", f"The test could not check your answer ({type(exc).__name__}).")
     # A probing test's printed lines could show learner values: its pass message is the grader's own.
