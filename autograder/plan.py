@@ -56,6 +56,12 @@ def build(assignment: Assignment, cells: list) -> Plan:
     """`cells` are the submission's cells (dicts as read from JSON, already checked to be a list)."""
     by_grade = {c.grade_id: c for c in assignment.cells if c.grade_id}
     by_cell_id = {c.cell_id: c for c in assignment.cells if c.cell_id}
+    # Notebooks older than nbformat 4.5 (all of nbgrader's examples) have no cell ids: an unmarked cell the
+    # learner left as it was is known by its text, so it is the source's cell, not one the learner added.
+    by_text: dict[tuple[str, str], list] = {}
+    for c in assignment.cells:
+        if not c.grade_id:
+            by_text.setdefault((c.cell_type, c.source.strip()), []).append(c)
     answers: dict[str, str] = {}
     extras: dict[int, list[tuple[str, str]]] = {}   # source index it follows (-1: start) -> [(type, text)]
     anchor = -1
@@ -64,6 +70,9 @@ def build(assignment: Assignment, cells: list) -> Plan:
             continue
         cell_type = cell.get("cell_type")
         match = by_grade.get(_grade_id(cell)) or by_cell_id.get(_cell_id(cell))
+        if match is None and _grade_id(cell) is None:
+            same = by_text.get((cell_type, _text(cell).strip()))
+            match = same.pop(0) if same else None
         if match is not None and match.cell_type == cell_type:
             anchor = match.index
             if match.role in ("answer", "written") and match.grade_id not in answers:
