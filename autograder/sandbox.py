@@ -92,7 +92,9 @@ def environment(scratch: Path, fresh: Path = FRESH) -> dict[str, str]:
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
         "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "TPMKIT_GRADING": "1",
+        # Both graders' marks: the kit's own, and the one nbgrader sets while it autogrades, which course
+        # code may test (`if os.getenv("NBGRADER_EXECUTION")`, as nbgrader's documentation suggests).
+        "TPMKIT_GRADING": "1", "NBGRADER_EXECUTION": "autograde",
     }
 
 

@@ -113,6 +113,9 @@ SUBMISSIONS = {
         "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('plot.png')\nbudget_errors = 21092")}),
     # 8. output kept per submission is bounded
     "output-flood": _with_extra_cells(grading.submission(SLOS), "q7-answer", ["print('z' * 190_000)"] * 60),
+    # course code may ask whether it is being autograded, as nbgrader's documentation suggests
+    "asks-nbgrader-execution": grading.submission(SLOS, {"q1-answer": (
+        "import os\nbudget_errors = 21092 if os.getenv('NBGRADER_EXECUTION') == 'autograde' else 0")}),
     "good": grading.submission(SLOS),
 }
 
@@ -210,6 +213,11 @@ def test_the_startup_hijack_is_real_without_isolation(tmp_path):
 def test_the_grader_files_are_out_of_reach(batch):
     _, report = batch
     assert report["looks-for-grader-files"]["score"] == 12
+
+
+def test_the_kernel_says_it_is_autograding_as_nbgrader_does(batch):
+    _, report = batch
+    assert report["asks-nbgrader-execution"]["score"] == 12
 
 
 def test_no_fontconfig_noise(batch):
