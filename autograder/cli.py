@@ -112,10 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="grade only shard I of N (a fixed share by student id), e.g. 1/2 and 2/2 on two machines")
     gr.add_argument("--unsafe-no-sandbox", action="store_true",
                     help="run kernels without the sandbox (only for notebooks you trust)")
+    gr.add_argument("--strict", action="store_true",
+                    help="refuse an assignment with a test that cannot run in the grader (tamper-proof) and would "
+                         "run in the learner's kernel instead, as stock nbgrader runs every test")
     gr.set_defaults(run=lambda a: grade.main(
         submissions=a.submissions, assignment=a.assignment, course=a.course, json_path=a.json_path,
         workers=a.workers, timeout=a.timeout, force=a.force, unsafe_no_sandbox=a.unsafe_no_sandbox,
-        db_url=a.db_url, shard=a.shard, budget=a.budget))
+        db_url=a.db_url, shard=a.shard, budget=a.budget, strict=a.strict))
 
     cij = sub.add_parser("ci", help="grade the exercise notebooks in a learner's repository (for CI on every push)",
                          description="Finds NOTEBOOKs named after the course's assignments under PATH, grades them "

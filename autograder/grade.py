@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from autograder import assignment as assignment_mod
-from autograder import gradebook, runner, sandbox
+from autograder import gradebook, runner, sandbox, trusted
 from autograder import worker as worker_mod
 from autograder.submissions import Submission, SubmissionError, discover, read_submission
 
@@ -65,14 +65,25 @@ def in_shard(student: str, shard: tuple[int, int] | None) -> bool:
     return int(hashlib.sha256(student.encode()).hexdigest()[:16], 16) % count == index - 1
 
 
+def refuse_kernel_mode(asg: assignment_mod.Assignment) -> None:
+    """--strict: every test must run in the grader on fetched values; name the first that cannot, and why."""
+    for qid, (mode, why) in runner.test_modes(asg).items():
+        if mode == trusted.KERNEL:
+            raise assignment_mod.AssignmentError(
+                f"--strict: the test cell {qid} of {asg.id} cannot run in the grader: {why}. "
+                "Rewrite it to read plain values (docs/grading.md), or grade without --strict.")
+
+
 def main(*, submissions: list[Path], assignment: str, course: Path, json_path: Path | None = None,
          workers: int | None = None, timeout: float = 30.0, force: bool = False,
          unsafe_no_sandbox: bool = False, db_url: str | None = None, shard: str | None = None,
-         budget: float = runner.BUDGET, stream=None) -> int:
+         budget: float = runner.BUDGET, strict: bool = False, stream=None) -> int:
     stream = stream or sys.stdout
     course = Path(course).resolve()
     spec = parse_shard(shard)
     asg = assignment_mod.load(course, assignment)
+    if strict:
+        refuse_kernel_mode(asg)
     if unsafe_no_sandbox:
         sandbox.check_unsafe_allowed()
     else:

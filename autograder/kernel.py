@@ -337,15 +337,15 @@ class Kernel:
         return revive(data.get("value"))
 
 
-_EXCEPTIONS = {name for name, value in vars(builtins).items() if isinstance(value, type)
-               and issubclass(value, BaseException)}
+BUILTIN_EXCEPTIONS = {name for name, value in vars(builtins).items() if isinstance(value, type)
+                      and issubclass(value, BaseException)}
 
 
 def _explain(expression: str, ename: str, message: str) -> str:
     if ename == "NameError":
         return f"{expression} is not defined."
     # A learner can name an exception class anything: only Python's own names are repeated.
-    shown = ename if ename in _EXCEPTIONS else "an exception of its own"
+    shown = ename if ename in BUILTIN_EXCEPTIONS else "an exception of its own"
     return f"{expression} could not be read: it raised {shown}."
 
 

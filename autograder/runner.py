@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import assignment as assignment_mod
+from autograder import kernel as kernel_mod
 from autograder import plan as plan_mod
 from autograder import replica as replica_mod
 from autograder import sandbox, trusted
@@ -54,10 +55,17 @@ class QuestionResult:
     max_score: float
     status: str            # passed | failed | error | timeout | missing
     message: str
+    mode: str = trusted.GRADER   # where the test ran: "grader" (on fetched plain values) or "kernel"
 
     def as_dict(self) -> dict:
         return {"id": self.id, "score": self.score, "max_score": self.max_score, "status": self.status,
-                "message": self.message}
+                "message": self.message, "mode": self.mode}
+
+
+def test_modes(asg: assignment_mod.Assignment) -> dict[str, tuple[str, str]]:
+    """Each autograded question's mode and, for "kernel", why its test cannot run in the grader."""
+    needed = replica_mod.needed(asg)
+    return {q.id: trusted.mode_for(q.test_source, asg.imports, needed) for q in asg.questions if not q.manual}
 
 
 @dataclass
@@ -91,12 +99,16 @@ class Result:
                 return cls(student, notebook, "ungradable", reason=str(answer.get("reason", ""))[:500] or
                            "the grading worker gave no reason")
             points = {q.id: q.points for q in asg.questions if not q.manual}
+            modes = test_modes(asg)
             questions = []
             for q in answer["questions"]:
                 score, status = float(q["score"]), str(q["status"])
                 if q["id"] not in points or not 0 <= score <= points[q["id"]] or status not in STATUSES:
                     raise ValueError(q.get("id"))
-                questions.append(QuestionResult(q["id"], score, points[q["id"]], status, str(q["message"])[:2000]))
+                if q.get("mode") != modes[q["id"]][0]:   # where a test ran is the assignment's to say
+                    raise ValueError(q.get("id"))
+                questions.append(QuestionResult(q["id"], score, points[q["id"]], status, str(q["message"])[:2000],
+                                                modes[q["id"]][0]))
             if [q.id for q in questions] != list(points):
                 raise ValueError("questions")
             # Points come from the assignment, never from the worker; only "answered" is the worker's word.
@@ -271,6 +283,7 @@ def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox
         folder.mkdir(parents=True, mode=0o700)
     sandbox.prepare(scratch, slot=slot, shared=(services,) if use_sandbox else ())
     needed = replica_mod.needed(asg)
+    modes = test_modes(asg)
     replica = replica_mod.Replica(scratch, services) if needed else None
     kernel = Kernel(scratch, private, slot=slot, use_sandbox=use_sandbox)
     if replica is not None:
@@ -296,9 +309,13 @@ def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox
                 out_cells.append(_cell(step, source_cell, ran.outputs))
                 continue
             question = questions[step.grade_id]
-            compiled = trusted.compile_test(question.test_source, asg.imports, needed)
             visible = plan_mod.Step("test", assignment_mod.visible_part(step.source), "source", step.grade_id)
             out_cells.append((visible, source_cell, question.id))
+            if modes[question.id][0] == trusted.KERNEL:
+                results[question.id] = _kernel_test(question, plan, session, timeout)
+                segment = []
+                continue
+            compiled = trusted.compile_test(question.test_source, asg.imports, needed)
             if compiled.probing:
                 deferred.append((question, compiled, segment))   # after the learner's last cell
             else:
@@ -346,6 +363,36 @@ def _test(question, compiled, imports: str, plan, session: _Session, segment: li
     if outcome.status == "error" and outcome.message.endswith("is not defined."):
         return result("error", f"{outcome.message} Check that the answer cell assigns it and runs without an error.")
     return result(outcome.status, outcome.message)
+
+
+def _kernel_test(question, plan, session: _Session, timeout: float) -> QuestionResult:
+    """A test that cannot run on fetched values (trusted.mode_for) runs where stock nbgrader runs every test:
+    in the learner's kernel, after their code so far. Still sandboxed and limited; its outputs stay out of the
+    graded notebook (they could show hidden values), and only its verdict comes back."""
+    def result(status: str, message: str, score: float = 0.0) -> QuestionResult:
+        return QuestionResult(question.id, score, question.points, status, message, trusted.KERNEL)
+
+    missing = [a for a in question.answer_ids if a in plan.missing]
+    if missing:
+        return result("missing", "The answer cell for this question is not in your notebook (was it deleted?).")
+    hidden = "".join(m.group(0) for m in assignment_mod.HIDDEN.finditer(question.test_source))
+    parts = [("visible", assignment_mod.HIDDEN.sub("", question.test_source)), ("hidden", hidden)]
+    ran = []
+    for part, source in parts:
+        if not source.strip():
+            continue
+        outcome = session.run(source)
+        ran.append(outcome)
+        problem = _segment_problem([outcome])
+        if problem:
+            return result(problem if problem == "timeout" else "error", _PROBLEM_MESSAGES[problem].format(t=timeout))
+        if outcome.status == "error":
+            # A learner can name an exception anything: only Python's own names are repeated.
+            ename = outcome.ename if outcome.ename in kernel_mod.BUILTIN_EXCEPTIONS else "an error"
+            if part == "hidden":
+                return result("failed", f"A hidden test did not pass ({ename}).")
+            return result("failed", f"The visible test did not pass ({ename}: {str(outcome.evalue)[:200]}).")
+    return result("passed", "Passed.", question.points)
 
 
 def _test_outputs(q: QuestionResult) -> list[dict]:

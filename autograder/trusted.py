@@ -153,6 +153,73 @@ def _failed_assert(test: CompiledTest, exc: AssertionError, probing: bool) -> st
     return f"The visible test `{test.visible_lines[line].strip()}` did not pass{detail}"
 
 
+GRADER, KERNEL = "grader", "kernel"
+_TYPE_CHECKS = {"isinstance", "type", "issubclass"}
+
+
+def _learner_names(tree: ast.AST, imports: str, course_names: frozenset[str]) -> set[str]:
+    """Names the test reads that the course does not provide: the learner's (as compile_test sees them)."""
+    own = _bound_names(tree) | _bound_names(ast.parse(imports)) | _BUILTINS | set(course_names)
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return loaded - own
+
+
+def mode_for(source: str, imports: str, course_names: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """Where a test cell can run: ("grader", "") when every learner value it reads can be fetched as plain
+    data first (tamper-proof), else ("kernel", why) - it must run in the learner's kernel after their code,
+    as stock nbgrader runs every test."""
+    tree = ast.parse(source)
+    imported = _bound_names(ast.parse(imports)) | _BUILTINS | set(course_names)
+    loaded_first: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in imported:
+            loaded_first.append(node.id)
+    # A comprehension's own variable (`[p.id for p in payments]`) is read before its `for` in the source text.
+    comprehension_vars = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension)
+                          for n in ast.walk(c.target) if isinstance(n, ast.Name)}
+    assigned_or_deleted = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                           and isinstance(n.ctx, (ast.Store, ast.Del))} - comprehension_vars
+    # A name the test both reads and rebinds (`del squares`, `squares = old`) is the learner's at first.
+    for name in sorted(set(loaded_first) & assigned_or_deleted):
+        first_store = min((n.lineno, n.col_offset) for n in ast.walk(tree) if isinstance(n, ast.Name)
+                          and n.id == name and isinstance(n.ctx, (ast.Store, ast.Del)))
+        first_load = min((n.lineno, n.col_offset) for n in ast.walk(tree) if isinstance(n, ast.Name)
+                         and n.id == name and isinstance(n.ctx, ast.Load))
+        if first_load < first_store:
+            return KERNEL, f"it rebinds or deletes `{name}`, which your notebook defines"
+    fetches = _Fetches(_learner_names(tree, imports, course_names))
+    rewritten = fetches.visit(ast.parse(source))
+    placeholders = set(fetches.expressions)
+
+    def fetched(node: ast.AST) -> str | None:
+        return fetches.expressions.get(node.id) if isinstance(node, ast.Name) and node.id in placeholders else None
+
+    for node in ast.walk(rewritten):
+        if isinstance(node, ast.Call):
+            called = fetched(node.func)
+            if called is not None:
+                return KERNEL, f"it calls `{called}` with arguments worked out while it runs"
+            if isinstance(node.func, ast.Name) and node.func.id in _TYPE_CHECKS:
+                checked = next((fetched(a) for a in node.args if fetched(a)), None)
+                if checked is not None:
+                    return KERNEL, f"it checks the type of `{checked}`, which only the kernel holds"
+            owner = fetched(node.func.value) if isinstance(node.func, ast.Attribute) else None
+            if owner is not None:
+                return KERNEL, f"it calls a method of `{owner}`, which only the kernel holds"
+        if isinstance(node, (ast.Try, ast.With)) or (isinstance(node, ast.Call) and _raises(node)):
+            inside = [fetches.expressions[n.id] for n in ast.walk(node) if isinstance(n, ast.Name)
+                      and n.id in placeholders and not fetches.expressions[n.id].isidentifier()]
+            if inside:
+                return KERNEL, f"it expects `{inside[0]}` to raise an exception"
+    return GRADER, ""
+
+
+def _raises(call: ast.Call) -> bool:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name in ("raises", "assertRaises")
+
+
 PROBING_FAILED = ("Your code's results on this question's test inputs are not right yet (the inputs are not shown, "
                   "so that they stay the test's own).")
 
