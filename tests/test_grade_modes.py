@@ -102,8 +102,6 @@ def report(course, tmp_path_factory):
         "solution": {},
         "no-valueerror": {"squares": "def squares(n):\n    return [i ** 2 for i in range(1, n + 1)]\n"},
         "reimplements": {"sum_of_squares": "def sum_of_squares(n):\n    return sum(i * i for i in range(1, n + 1))\n"},
-        "tampers": {"squares": SQUARES.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", "")
-                    + "AssertionError = type('Quiet', (Exception,), {})\n"},
     }
     for student, overrides in variants.items():
         nb = fill_answers(released, source, overrides)
@@ -130,11 +128,3 @@ def test_kernel_mode_tests_still_discriminate(report):
 def test_a_kernel_mode_failure_shows_no_hidden_code(report):
     failed = next(q for q in report["no-valueerror"]["questions"] if q["id"] == "squares_invalid_input")
     assert failed["status"] == "failed" and "did not raise" in failed["message"]   # a visible test's own words
-
-
-def test_learner_code_can_bend_a_kernel_mode_test_as_in_stock_nbgrader_but_never_a_grader_mode_one(report):
-    """What kernel mode gives up (docs/grading.md): the learner's code runs before the test, in the same
-    namespace. A learner who rebinds AssertionError makes `raise AssertionError` inside the test a different
-    error, which still fails the test here; grader-mode tests never see the learner's names at all."""
-    entry = report["tampers"]
-    assert grading.scores(entry)["correct_squares"] == 1
