@@ -484,7 +484,7 @@ def test_the_main_process_believes_a_worker_only_as_far_as_the_assignment_allows
     scores is not recorded as given."""
     asg = assignment.load(grading.ROOT, SLOS)
     honest = {"status": "graded", "autograded": nbformat.writes(grading.blank(SLOS)),
-              "questions": [{"id": q.id, "score": 0.0, "status": "failed", "message": "no"}
+              "questions": [{"id": q.id, "score": 0.0, "status": "failed", "message": "no", "mode": "grader"}
                             for q in asg.questions if not q.manual],
               "manual_questions": [{"id": q.id, "max_score": 999, "answered": True} for q in asg.questions if q.manual]}
     result = runner.Result.from_worker(honest, asg, "a", "a.ipynb")
@@ -494,5 +494,7 @@ def test_the_main_process_believes_a_worker_only_as_far_as_the_assignment_allows
     greedy["questions"][0]["score"] = 1_000
     unknown = json.loads(json.dumps(honest))
     unknown["questions"][0]["id"] = "q99"
-    for answer in (greedy, unknown, {"status": "graded"}, [], {"status": "graded", **{"questions": "x"}}):
+    elsewhere = json.loads(json.dumps(honest))   # where a test ran is the assignment's to say, not the worker's
+    elsewhere["questions"][0]["mode"] = "kernel"
+    for answer in (greedy, unknown, elsewhere, {"status": "graded"}, [], {"status": "graded", **{"questions": "x"}}):
         assert runner.Result.from_worker(answer, asg, "a", "a.ipynb").status == "ungradable"
