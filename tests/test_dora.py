@@ -3,6 +3,7 @@ and one-sentence errors for bad input."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 
@@ -136,14 +137,47 @@ def test_2023_top_performers_match_the_curriculum_brief():
 def test_2023_change_fail_rates_and_the_non_monotonic_2024_ones():
     rates = {year: [lv.change_fail_rate_pct for lv in t.levels] for year, t in dora.CLUSTER_TABLES.items()}
     assert rates[2023] == [5, 10, 15, 64]
-    assert rates[2024][:3] == [5, 20, 10]  # High 20%, Medium 10%: not in level order
+    assert rates[2024] == [5, 20, 10, 40]  # High 20%, Medium 10%: not in level order
     assert rates[2024][1] > rates[2024][2]
 
 
-def test_unconfirmed_cells_are_marked_not_guessed():
-    assert dora.cluster_table(2024)["failed deployment recovery time"].eq("not confirmed").all()
-    assert dora.cluster_table(2024).loc["Low", "change fail rate"] == "not confirmed"
-    assert dora.cluster_table(2023).loc["Low", "failed deployment recovery time"] == "not confirmed"
+def test_each_report_cites_its_page():
+    assert "p. 10" in dora.CLUSTER_TABLES[2023].source and "How do you compare?" in dora.CLUSTER_TABLES[2023].source
+    assert "p. 13" in dora.CLUSTER_TABLES[2024].source
+
+
+def test_recovery_times_as_the_reports_word_them():
+    words = {year: [lv.recovery_time for lv in t.levels] for year, t in dora.CLUSTER_TABLES.items()}
+    assert words[2023] == ["Less than one hour", "Less than one day", "Between one day and one week",
+                           "Between one month and six months"]
+    assert words[2024] == ["Less than one hour", "Less than one day", "Less than one day",
+                           "Between one week and one month"]
+    # 2023's Low level deploys and waits like Medium, but it also recovers far more slowly.
+    medium, low = dora.CLUSTER_TABLES[2023].levels[2:]
+    assert (low.deploys_per_week, low.lead_time_hours) == (medium.deploys_per_week, medium.lead_time_hours)
+    assert low.recovery_hours == (30 * 24, 182 * 24) and low.recovery_hours[0] > medium.recovery_hours[1]
+
+
+def test_every_cell_of_the_held_tables_is_filled_in():
+    for year in dora.CLUSTER_TABLES:
+        assert not dora.cluster_table(year).isin(["not confirmed"]).any().any(), year
+
+
+def test_an_unconfirmed_cell_is_shown_and_never_used(monkeypatch):
+    table = dora.CLUSTER_TABLES[2024]
+    partial = dataclasses.replace(table, levels=tuple(
+        dataclasses.replace(lv, change_fail_rate_pct=None, recovery_time=None, recovery_hours=None)
+        if lv.name == "Low" else dataclasses.replace(lv, recovery_time=None, recovery_hours=None)
+        for lv in table.levels))
+    monkeypatch.setitem(dora.CLUSTER_TABLES, 2024, partial)
+    frame = dora.cluster_table(2024)
+    assert frame.loc["Low", "change fail rate"] == "not confirmed"
+    assert frame["failed deployment recovery time"].eq("not confirmed").all()
+    assert dora.classify("change_fail_rate", 12, year=2024) == ["Medium"]
+    with pytest.raises(KitError, match="cannot place a rate above 20%"):
+        dora.classify("change_fail_rate", 30, year=2024)
+    with pytest.raises(KitError, match="no confirmed recovery times for 2024"):
+        dora.classify("recovery_time", 5, year=2024)
 
 
 def test_classify_has_no_default_year():
@@ -168,10 +202,19 @@ def test_classify_has_no_default_year():
     ("recovery_time", 0.5, 2023, ["Elite"]),
     ("recovery_time", 5, 2023, ["High"]),
     ("recovery_time", 48, 2023, ["Medium"]),
+    ("recovery_time", 1000, 2023, ["Low"]),          # one to six months: slower than Medium
+    ("recovery_time", 0.5, 2024, ["Elite"]),
+    ("recovery_time", 5, 2024, ["High", "Medium"]),  # 2024's High and Medium recover alike
+    ("recovery_time", 48, 2024, []),                 # no 2024 band between one day and one week
+    ("recovery_time", 300, 2024, ["Low"]),
     ("change_fail_rate", 18, 2023, ["Medium"]),
     ("change_fail_rate", 18, 2024, ["High"]),
     ("change_fail_rate", 12, 2024, ["Medium"]),
     ("change_fail_rate", 40, 2023, ["Low"]),
+    ("change_fail_rate", 25, 2024, ["High"]),        # nearest of 5, 20, 10 and Low's 40
+    ("change_fail_rate", 25, 2023, ["Medium"]),
+    ("change_fail_rate", 35, 2024, ["Low"]),
+    ("change_fail_rate", 30, 2024, ["High", "Low"]),  # halfway between 20% and 40%: a tie names both
     ("change_fail_rate", 7.5, 2023, ["Elite", "High"]),  # a tie names both
 ])
 def test_classify(metric, value, year, levels):
@@ -185,8 +228,6 @@ def test_classify(metric, value, year, levels):
     ({"metric": "change_fail_rate", "value": math.nan, "year": 2023}, "value must be a number"),
     ({"metric": "change_fail_rate", "value": "18%", "year": 2023}, "value must be a number"),
     ({"metric": "change_fail_rate", "value": 180, "year": 2023}, "percentage from 0 to 100"),
-    ({"metric": "change_fail_rate", "value": 30, "year": 2024}, "cannot place a rate above 20%"),
-    ({"metric": "recovery_time", "value": 5, "year": 2024}, "no confirmed recovery times for 2024"),
 ])
 def test_classify_bad_input(kwargs, message):
     with pytest.raises(KitError, match=message):

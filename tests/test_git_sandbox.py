@@ -292,6 +292,37 @@ def test_pull_request_needs_green_ci_and_a_fresh_approval():
         pr.merge()
 
 
+def test_the_author_cannot_approve_their_own_pull_request(capsys):
+    # GitHub: "Pull request authors can't approve their own pull requests"; the lesson's quiz says the
+    # author's approval does not count, so the sandbox refuses it.
+    repo = git_sandbox.exercise_repo()
+    pr = repo.open_pull_request("faster-checkout", "Speed up checkout")
+    assert pr.author == "Sam Okafor" and "by Sam Okafor" in capsys.readouterr().out
+    for name in ("Sam", "sam okafor", "  Sam  Okafor ", "the author"):
+        with pytest.raises(KitError, match="Sam Okafor wrote this pull request, and an author's own approval"):
+            pr.approve(name)
+    assert pr.approved_by == []
+    pr.approve("me")  # the learner reviewing Sam's change is a second pair of eyes
+    assert pr.approved_by == ["me"]
+
+    own = git_sandbox.practice_repo()
+    own.git("switch", "-c", "tips")
+    own.write("settings.toml", own.read("settings.toml").replace("tip_options = []", "tip_options = [10]"))
+    own.git("commit", "--all", "-m", "Tips")
+    own.git("push", "-u", "origin", "tips")
+    pr = own.open_pull_request("tips", "Tips")
+    assert pr.author == git_sandbox.LEARNER[0]
+    pr.run_ci()
+    for name in ("me", "Tillpoint Learner", "I"):
+        with pytest.raises(KitError, match="You wrote this pull request.*pr.approve\\('Priya'\\)"):
+            pr.approve(name)
+    with pytest.raises(KitError, match="nobody has approved"):
+        pr.merge()
+    pr.approve("Priya")
+    pr.merge()
+    assert pr.state == "merged"
+
+
 def test_pull_request_with_a_conflict_is_refused_and_main_is_left_clean():
     repo = git_sandbox.exercise_repo()
     pr = repo.open_pull_request("tip-jar", "Tips")
@@ -519,6 +550,7 @@ BAD_CALLS = [
     (lambda r: PullRequest("repo", "refund-window", "Title"), "repo must be a practice repository"),
     (lambda r: r.open_pull_request("refund-window", "Title").merge("fast"), "method must be one of"),
     (lambda r: r.open_pull_request("refund-window", "Title").approve(""), "reviewer must be"),
+    (lambda r: r.open_pull_request("refund-window", "Title").approve("Sam"), "own approval does not count"),
 ]
 
 

@@ -14,20 +14,24 @@ import pytest
 
 from autograder import notebooks
 from tests.test_answer_keys import hidden_keys
+from tpmkit import dora
 from tpmkit.data import deployments
 
 ROOT = Path(__file__).resolve().parent.parent
 AID = "03-deployments"
 Q3_START, Q3_END, WEEKS = pd.Timestamp("2026-06-29"), pd.Timestamp("2026-09-28"), 13
 
-# Accelerate State of DevOps Report 2023, software delivery performance levels, as quoted in the
-# lesson: upper edges of the bands in hours (lead time, recovery), deploys per week, typical fail rate.
+# Accelerate State of DevOps Report 2023, software delivery performance levels (chapter 1, "How do you
+# compare?"), as quoted in the lesson: edges of the bands in hours (lead time, recovery), deploys per
+# week, typical fail rate. Low recovers in one to six months (30 to 182 days here).
 REPORT_2023 = {
     "Elite": {"lead_below_h": 24, "recovery_below_h": 1, "fail_rate": 5},
     "High": {"lead_upto_h": 7 * 24, "recovery_below_h": 24, "fail_rate": 10, "deploys_per_week": (1, 7)},
-    "Medium": {"fail_rate": 15},
-    "Low": {"fail_rate": 64},
+    "Medium": {"recovery_upto_h": 7 * 24, "fail_rate": 15},
+    "Low": {"recovery_h": (30 * 24, 182 * 24), "fail_rate": 64},
 }
+# The 2024 report's typical change fail rates (p. 13): not in level order, and Low has one (40%).
+REPORT_2024_FAIL_RATES = {"Elite": 5, "High": 20, "Medium": 10, "Low": 40}
 PAYOUTS = {"deploys_per_week": 3, "lead_h": 20, "fail_rate": 18, "recovery_h": 5}  # from the Q6 prompt
 
 # Each line of the Q8 pipeline, and the CI/CD security requirement it breaks (None: it meets one).
@@ -64,7 +68,14 @@ def level_2023(metric: str, value: float) -> str:
     if metric == "lead_h":
         return "Elite" if value < 24 else "High" if value <= 7 * 24 else "Medium"
     if metric == "recovery_h":
-        return "Elite" if value < 1 else "High" if value < 24 else "Medium"
+        if value < 1:
+            return "Elite"
+        if value < 24:
+            return "High"
+        low_from, low_to = REPORT_2023["Low"]["recovery_h"]
+        if value <= REPORT_2023["Medium"]["recovery_upto_h"]:
+            return "Medium"
+        return "Low" if low_from <= value <= low_to else ""
     low, high = REPORT_2023["High"]["deploys_per_week"]
     return "Elite" if value > high else "High" if value >= low else "Medium"
 
@@ -111,9 +122,22 @@ def test_03_keys_match_the_curriculum_brief():
     assert REPORT_2023["Elite"]["fail_rate"] == 5
     assert level_2023("lead_h", 23.9) == "Elite" and level_2023("recovery_h", 0.9) == "Elite"
     keys = hidden_keys(AID)
-    report_2024 = {"Elite": 5, "High": 20, "Medium": 10}
+    report_2024 = REPORT_2024_FAIL_RATES
     in_2024 = min(report_2024, key=lambda level: abs(report_2024[level] - PAYOUTS["fail_rate"]))
     assert in_2024 == "High" != keys["q6-levels"]["change_fail_rate"]
+    # 2023's Low level differs from Medium in recovery too, not only in its fail rate.
+    assert level_2023("recovery_h", 100) == "Medium" and level_2023("recovery_h", 1000) == "Low"
+
+
+def test_03_the_kit_tables_match_this_files_copy():
+    # tpmkit.dora's tables (what the lesson and exercise show) against this file's own copy.
+    rates = {year: {lv.name: lv.change_fail_rate_pct for lv in dora.CLUSTER_TABLES[year].levels}
+             for year in (2023, 2024)}
+    assert rates[2023] == {level: row["fail_rate"] for level, row in REPORT_2023.items()}
+    assert rates[2024] == REPORT_2024_FAIL_RATES
+    assert dora.CLUSTER_TABLES[2023].levels[3].recovery_hours == REPORT_2023["Low"]["recovery_h"]
+    # A 25% change fail rate has a 2024 level (High: 20% is nearest), not an error.
+    assert dora.classify("change_fail_rate", 25, year=2024) == ["High"]
 
 
 def test_03_canary_traps_give_different_answers():

@@ -15,8 +15,10 @@ The five metrics (dora.dev guide "DORA's software delivery performance metrics",
 Every function takes a period [start, end): deployments with start <= deploy_time < end count.
 
 The performance levels (Elite, High, Medium, Low) come from a cluster analysis of each year's survey,
-so the table changes every year. `CLUSTER_TABLES` holds each table by report year with its source;
-cells this kit could not confirm are None and are never used to classify. Always pin the year.
+so the table changes every year. `CLUSTER_TABLES` holds each table by report year with its source
+(report and page). A cell the kit could not confirm would be None and never used to classify; every
+cell of the 2023 and 2024 tables is filled in, checked against published copies of each report's
+table (the page is in `source`). Always pin the year.
 """
 
 from __future__ import annotations
@@ -204,28 +206,34 @@ _L_ELITE, _L_HIGH, _L_MEDIUM, _L_LOW = (0.0, DAY), (DAY, WEEK), (WEEK, MONTH), (
 CLUSTER_TABLES: dict[int, ClusterTable] = {
     2023: ClusterTable(
         year=2023,
-        source="Accelerate State of DevOps Report 2023 (DORA, Google Cloud): software delivery performance levels",
+        source="Accelerate State of DevOps Report 2023 (DORA, Google Cloud), chapter 1 \"How do you compare?\" "
+               "(from p. 10): software delivery performance levels",
         levels=(
             Level("Elite", _ON_DEMAND, _LT[0], 5.0, "Less than one hour", _F_ELITE, _L_ELITE, (0.0, 1.0)),
             Level("High", _DAY_WEEK, _LT[1], 10.0, "Less than one day", _F_HIGH, _L_HIGH, (1.0, DAY)),
             Level("Medium", _WEEK_MONTH, _LT[2], 15.0, "Between one day and one week", _F_MEDIUM, _L_MEDIUM,
                   (DAY, WEEK)),
-            # The 2023 Low level deploys and waits like Medium but fails far more often.
-            Level("Low", _WEEK_MONTH, _LT[2], 64.0, None, _F_MEDIUM, _L_MEDIUM, None),
+            # The 2023 Low level deploys and waits like Medium, but fails far more often and recovers
+            # far more slowly.
+            Level("Low", _WEEK_MONTH, _LT[2], 64.0, "Between one month and six months", _F_MEDIUM, _L_MEDIUM,
+                  (MONTH, SIX_MONTHS)),
         ),
-        note="Low's recovery time is left out: the copies of the table this kit checked disagree on it.",
+        note="Low deploys and waits like Medium; it differs in stability: a 64% change fail rate and one "
+             "to six months to recover from a failed deployment.",
     ),
     2024: ClusterTable(
         year=2024,
-        source="Accelerate State of DevOps Report 2024 (DORA, Google Cloud): software delivery performance levels",
+        source="Accelerate State of DevOps Report 2024 (DORA, Google Cloud), software delivery performance "
+               "levels (p. 13)",
         levels=(
-            Level("Elite", _ON_DEMAND, _LT[0], 5.0, None, _F_ELITE, _L_ELITE, None),
-            Level("High", _DAY_WEEK, _LT[1], 20.0, None, _F_HIGH, _L_HIGH, None),
-            Level("Medium", _WEEK_MONTH, _LT[2], 10.0, None, _F_MEDIUM, _L_MEDIUM, None),
-            Level("Low", _MONTH_SIX, _LT[3], None, None, _F_LOW, _L_LOW, None),
+            Level("Elite", _ON_DEMAND, _LT[0], 5.0, "Less than one hour", _F_ELITE, _L_ELITE, (0.0, 1.0)),
+            Level("High", _DAY_WEEK, _LT[1], 20.0, "Less than one day", _F_HIGH, _L_HIGH, (1.0, DAY)),
+            Level("Medium", _WEEK_MONTH, _LT[2], 10.0, "Less than one day", _F_MEDIUM, _L_MEDIUM, (1.0, DAY)),
+            Level("Low", _MONTH_SIX, _LT[3], 40.0, "Between one week and one month", _F_LOW, _L_LOW,
+                  (WEEK, MONTH)),
         ),
-        note="The change fail rates are not in level order: High 20%, Medium 10%. Low's change fail rate "
-             "and every recovery time are left out because this kit could not confirm them.",
+        note="The change fail rates are not in level order: High 20%, Medium 10%. High and Medium share a "
+             "recovery band (less than one day), and no level's recovery band covers one day to one week.",
     ),
 }
 
@@ -271,7 +279,8 @@ def classify(metric: str, value: float, *, year: int) -> list[str]:
     - Frequency, lead time and recovery are bands: every level whose band holds the value, best
       first. A value on the edge of two bands belongs to the better level (one day of lead time is
       High; seven deployments a week is High). Two levels can share a band (2023's Medium and Low
-      deploy alike and differ in stability), and a value in no band gives [].
+      deploy alike and differ in stability; 2024's High and Medium both recover in less than one
+      day), and a value in no band gives [] (2024 has no recovery band from one day to one week).
     - Change fail rate is one typical figure per level, not a band: the level whose figure is
       closest. The figures need not be in level order (2024: High 20%, Medium 10%).
     """

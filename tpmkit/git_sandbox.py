@@ -414,6 +414,13 @@ class PullRequest:
     `diff()` shows what the branch changes, `run_ci()` runs the repository's automatic checks on the
     branch's latest pushed commit, `approve(reviewer)` records a review, and `merge(method)` merges
     only when CI has passed and a reviewer has approved that same commit, then deletes the branch.
+
+    The protection modelled is GitHub's "Require pull request reviews before merging" with "Dismiss
+    stale pull request approvals when new commits are pushed" turned on (GitHub Docs, "About protected
+    branches"): an approval counts only for the commit it saw, so a new push needs a new review.
+    `author` is whoever wrote the branch's first commit that main lacks (the learner if there is none);
+    as on GitHub ("Pull request authors can't approve their own pull requests"), the author's own
+    approval is refused.
     """
 
     def __init__(self, repo: Sandbox, branch: str, title: str):
@@ -431,7 +438,8 @@ class PullRequest:
         self.state = "open"
         self._ci: tuple[str, bool] | None = None
         self._approvals: dict[str, str] = {}
-        print(f"Opened pull request #{self.number}: {self.title} ({branch} -> main)")
+        self.author = _branch_author(repo, repo._origin_tip(branch))
+        print(f"Opened pull request #{self.number}: {self.title} ({branch} -> main), by {self.author}")
 
     def _tip(self) -> str:
         tip = self.repo._origin_tip(self.branch)
@@ -465,9 +473,23 @@ class PullRequest:
         self._open()
         if not isinstance(reviewer, str) or not reviewer.strip():
             raise KitError("reviewer must be the reviewer's name as text, such as 'Priya'.")
+        if self._is_author(reviewer):
+            who = "You wrote" if self.author == LEARNER[0] else f"{self.author} wrote"
+            other = next(name for name in ("Priya", "Sam", "Alex") if not self._is_author(name))
+            raise KitError(f"{who} this pull request, and an author's own approval does not count: ask a "
+                           f"teammate to review it, such as pr.approve('{other}').")
         tip = self._tip()
         self._approvals[reviewer.strip()] = tip
         print(f"{reviewer.strip()} approved commit {tip[:7]}.")
+
+    def _is_author(self, reviewer: str) -> bool:
+        """Whether `reviewer` names the pull request's author: full or first name, any case; "me" and
+        the like when the learner wrote it."""
+        said = " ".join(reviewer.split()).casefold()
+        names = {self.author.casefold(), self.author.split()[0].casefold(), "author", "the author"}
+        if self.author == LEARNER[0]:
+            names |= {"me", "myself", "i", "you", "learner", "the learner"}
+        return said in names
 
     @property
     def ci_passed(self) -> bool:
@@ -508,7 +530,15 @@ class PullRequest:
             return f"<pull request #{self.number} '{self.title}': {self.state}>"
         ci = "CI passed" if self.ci_passed else "CI not passed on the latest commit"
         who = f"approved by {', '.join(self.approved_by)}" if self.approved_by else "not approved"
-        return f"<pull request #{self.number} '{self.title}' ({self.branch} -> main): open, {ci}, {who}>"
+        return (f"<pull request #{self.number} '{self.title}' by {self.author} ({self.branch} -> main): open, "
+                f"{ci}, {who}>")
+
+
+def _branch_author(repo: Sandbox, tip: str) -> str:
+    """Who wrote the change: the author of the oldest commit on `tip` that main lacks (the learner if none)."""
+    done = repo._run(["log", "--reverse", "--format=%an", f"refs/heads/main..{tip}"])
+    names = done.stdout.splitlines() if done.returncode == 0 else []
+    return names[0].strip() if names and names[0].strip() else LEARNER[0]
 
 
 def _ci_checks(files: dict[str, str]) -> list[tuple[str, bool, str]]:
