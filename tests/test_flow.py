@@ -4,6 +4,7 @@ clear KitError sentence for every kind of bad input."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -160,4 +161,53 @@ def test_pictures():
 def test_the_lesson_quotes_the_forecasts_it_prints():
     weekly = flow.weekly_throughput(tickets("checkout"), *WINDOW)
     assert flow.forecast_items(weekly, 8, percent=85) == 47 and flow.forecast_items(weekly, 8, percent=50) == 57
+    # Section 8's four slips: the average pace (7 x 8 = 56) that about 45% of futures miss, the 85th percentile
+    # of the totals (an "at most", 65), and samples without the empty freeze week (59).
+    totals = flow.simulate_totals(weekly, 8)
+    assert weekly.mean() * 8 == 56 and round((totals < 56).mean(), 2) == 0.45
+    assert int(np.percentile(totals, 85, method="inverted_cdf")) == 65
+    assert flow.forecast_items([w for w in weekly if w], 8, percent=85) == 59
     assert flow.forecast_days(flow.cycle_times(tickets("checkout"), *WINDOW), 85) == 10
+
+
+def test_at_least_is_the_largest_total_that_enough_futures_reach():
+    totals = np.arange(1, 101)  # 100 futures finishing 1, 2, ..., 100 items
+    assert flow._at_least(totals, 85) == 16  # 85 futures finish 16 or more; only 84 finish 17 or more
+    assert flow._at_least(totals, 50) == 51
+    assert flow._at_least(np.full(100, 5), 85) == 5
+
+
+def test_forecast_items_matches_the_exact_chances():
+    # Two weeks drawn from [0, 10]: totals 0 (25%), 10 (50%), 20 (25%). 75% of futures reach 10.
+    assert flow.forecast_items([0, 10], 2, percent=70) == 10
+    assert flow.forecast_items([0, 10], 2, percent=80) == 0
+    assert flow.forecast_items([0, 10], 2, percent=20) == 20
+    assert all(flow.forecast_items([7, 7, 7], 4, percent=p) == 28 for p in (5, 50, 85, 95))  # no spread, no range
+
+
+def test_simulate_totals_is_seeded_sorted_and_bounded():
+    weekly = [9, 10, 8, 0, 15, 11, 9, 10]
+    totals = flow.simulate_totals(weekly, 13)
+    assert len(totals) == 10_000 and (np.diff(totals) >= 0).all()
+    assert totals[0] >= 0 and totals[-1] <= 13 * 15
+    assert (totals == flow.simulate_totals(weekly, 13)).all()
+    assert not (totals == flow.simulate_totals(weekly, 13, seed=1)).all()
+    assert len(flow.simulate_totals(weekly, 13, runs=500)) == 500
+    with pytest.raises(KitError, match="100 or more"):
+        flow.simulate_totals(weekly, 13, runs=10)
+    with pytest.raises(KitError, match="non-empty list of items done per week"):
+        flow.simulate_totals("9, 10, 8", 13)
+    with pytest.raises(KitError, match="non-empty list of items done per week"):
+        flow.simulate_totals([9, -1], 13)
+
+
+def test_forecast_chart():
+    weekly = flow.weekly_throughput(tickets("checkout"), *WINDOW)
+    fig = flow.forecast_chart(weekly, 8, percents=(50, 85))
+    assert isinstance(fig, Figure)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "85% of futures: at least 47" in labels and "50% of futures: at least 57" in labels
+    assert "average pace x 8 weeks: 56" in labels
+    assert any(label.startswith("fewer than 47: ") for label in labels)
+    with pytest.raises(KitError, match="at least one confidence level"):
+        flow.forecast_chart(weekly, 8, percents=())

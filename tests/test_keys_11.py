@@ -1,13 +1,15 @@
 """Every value the hidden tests of exercise 11-prioritisation-and-delivery grade, recomputed here with
 independent reference code: RICE and WSJF from the backlog rows and Fraction arithmetic (no tpmkit.prioritise),
-flow figures from the ticket rows with datetime and plain Python (no tpmkit.flow, no pandas arithmetic), and
-Little's law and the capacity from the figures the prompts state. Then the brief's quoted facts, and proof
+flow figures from the ticket rows with datetime and plain Python (tpmkit.flow only to check that it agrees), the
+Monte Carlo forecast from the exact distribution of a 13-week total (Fraction convolution, no simulation),
+and Little's law and the capacity from the figures the prompts state. Then the brief's quoted facts, and proof
 that the misconceptions' answers land away from the keys."""
 
 from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
@@ -16,13 +18,15 @@ import pandas as pd
 
 from autograder import notebooks
 from tests.test_answer_keys import assert_keys, hidden_keys
+from tpmkit import flow
 from tpmkit.data import backlog, tickets
 
 ROOT = Path(__file__).resolve().parent.parent
 AID = "11-prioritisation-and-delivery"
-WINDOW = (datetime(2026, 11, 2), datetime(2026, 12, 28))  # Questions 4 to 6, as the log's intro states
+WINDOW = (datetime(2026, 11, 2), datetime(2026, 12, 28))  # Questions 4 to 6 and 10, as the log's intro states
 PAYOUTS = {"wip": 18, "per_week": 6}  # Question 7
 TEAM = {"people": 6, "months": 3, "leave_pm": 2, "focus": Fraction(3, 4)}  # Question 8
+QUARTER = {"weeks": 13, "percent": 85, "runs": 10_000, "tolerance": 1}  # Question 10
 
 
 def prompt(grade_id: str) -> str:
@@ -100,9 +104,49 @@ def window_weeks() -> Fraction:
     return Fraction((WINDOW[1] - WINDOW[0]).days, 7)
 
 
+def weekly_done(*, drop_empty: bool = False) -> list[int]:
+    """Tickets done in each 7-day week of the window, counted from its Monday; a group-by drops empty weeks."""
+    weekly = [0] * int(window_weeks())
+    for t in ticket_rows():
+        if in_window(t["done_at"]):
+            weekly[(t["done_at"] - WINDOW[0]).days // 7] += 1
+    return [w for w in weekly if w] if drop_empty else weekly
+
+
+def quarter_totals(samples: list[int], weeks: int = QUARTER["weeks"]) -> dict[int, Fraction]:
+    """The exact distribution of the sum of `weeks` weekly counts, each drawn uniformly (with replacement)
+    from `samples`: what a Monte Carlo simulation estimates, with no randomness at all."""
+    dist = {0: Fraction(1)}
+    for _ in range(weeks):
+        step = Counter()
+        for total, chance in dist.items():
+            for count in samples:
+                step[total + count] += chance / len(samples)
+        dist = dict(step)
+    return dist
+
+
+def share_at_least(dist: dict[int, Fraction], n: int) -> Fraction:
+    return sum((chance for total, chance in dist.items() if total >= n), Fraction(0))
+
+
+def at_least(dist: dict[int, Fraction], percent: int) -> int:
+    """The largest N such that at least `percent`% of quarters finish N or more."""
+    return max(n for n in dist if share_at_least(dist, n) >= Fraction(percent, 100))
+
+
+def at_most(dist: dict[int, Fraction], percent: int) -> int:
+    """The smallest N such that at least `percent`% of quarters finish N or fewer (the wrong end)."""
+    return min(n for n in dist if sum((c for t, c in dist.items() if t <= n), Fraction(0)) >= Fraction(percent, 100))
+
+
+def done_rows() -> list[dict]:
+    return [t for t in ticket_rows() if in_window(t["done_at"])]
+
+
 def expected_keys() -> dict[str, object]:
     tap = next(row for row in rows() if row["item_id"] == "B07")
-    done = [t for t in ticket_rows() if in_window(t["done_at"])]
+    done = done_rows()
     return {
         "q1-rice-score": round(float(rice(tap)), 1),
         "q2-rice-top5": order(rice)[:5],
@@ -114,6 +158,7 @@ def expected_keys() -> dict[str, object]:
         "q7-little": round(float(PAYOUTS["wip"] / Fraction(PAYOUTS["per_week"], 7)), 1),
         "q8-capacity": float(capacity()),
         "q9-plan": plan(order(wsjf), capacity()),
+        "q10-monte-carlo": at_least(quarter_totals(weekly_done()), QUARTER["percent"]),
     }
 
 
@@ -139,10 +184,40 @@ def test_11_prompts_state_the_figures_the_keys_use():
     q8 = prompt("q8-prompt")
     assert all(s in q8 for s in ("**6** developers", "**3** months", "**2 person-months**", "0.75"))
     assert "skip it and try the next one" in prompt("q9-prompt") and "WSJF order" in prompt("q9-prompt")
+    q10 = " ".join(prompt("q10-prompt").split())
+    assert all(s in q10 for s in ("**eight weekly counts** of the window", "**the freeze week's 0 included**",
+                                  "draws **13** weekly counts", "**with replacement**", "**at least 10,000**",
+                                  "**largest whole number N**", "**at least 85%**", "**N tickets or more**",
+                                  "a ticket apart"))
+    assert "Questions 4 to 6 and 10" in prompt("log-intro")
+    # Q1 2027 is 13 weeks, Monday to Monday, as the prompt says.
+    first, last = datetime(2027, 1, 4), datetime(2027, 4, 5)
+    assert first.weekday() == last.weekday() == 0 and (last - first).days == 7 * QUARTER["weeks"]
+
+
+def test_11_the_forecast_key_is_not_on_an_edge_and_the_helpers_agree():
+    """The key is exact; a simulation of 10,000 quarters estimates each share with a standard error of about
+    0.35 percentage points, so the key's margins must be several of those for any honest seed to land within
+    the graded tolerance of one ticket."""
+    key, tolerance = hidden_keys(AID)["q10-monte-carlo"], QUARTER["tolerance"]
+    assert f"abs_tol={tolerance}," in prompt("q10-monte-carlo")  # the hidden test grades with this tolerance
+    dist = quarter_totals(weekly_done())
+    assert sum(dist.values()) == 1
+    target, error = QUARTER["percent"] / 100, math.sqrt(0.85 * 0.15 / QUARTER["runs"])
+    assert float(share_at_least(dist, key - tolerance)) - target > 5 * error  # no seed falls below the band
+    assert target - float(share_at_least(dist, key + tolerance + 1)) > 5 * error  # nor above it
+    assert float(share_at_least(dist, key)) - target > 2 * error  # and most land on the key itself
+    # The kit's seeded helper, and the solution's own simulation, land within the tolerance.
+    assert flow.weekly_throughput(tickets(), *WINDOW).tolist() == weekly_done()
+    assert abs(flow.forecast_items(weekly_done(), QUARTER["weeks"], percent=85) - key) <= tolerance
+    totals = flow.simulate_totals(weekly_done(), QUARTER["weeks"])
+    assert abs(sum(totals >= key) / len(totals) - float(share_at_least(dist, key))) < 5 * error
+    for seed in range(20):
+        assert abs(flow.forecast_items(weekly_done(), QUARTER["weeks"], percent=85, seed=seed) - key) <= tolerance
 
 
 def test_11_keys_match_the_curriculum_brief():
-    # RICE = reach x impact x confidence / effort: Intercom's example (2000, 2, 0.8, 4) -> 800.
+    # RICE = reach x impact x confidence / effort: the brief's example on Intercom's scales (2000, 2, 0.8, 4) -> 800.
     example = {"reach": 2000, "impact": 2, "confidence_pct": 80, "effort_pm": 4}
     assert rice(example) == 800
     # Impact sits on Intercom's scale, confidence on its three levels, WSJF inputs on SAFe's scale.
@@ -159,6 +234,15 @@ def test_11_keys_match_the_curriculum_brief():
         assert source in lesson, source
     for role in ("Product Owner", "Scrum Master", "Developers"):
         assert role in lesson, role
+    # Scrum Guide 2020: five events (the Sprint one of them), three artifacts with their commitments, no Sprint
+    # zero; SAFe's third part of cost of delay is "and/or", not a slash that reads as a division.
+    for fact in ("| Product Backlog | the Product Goal |", "| Sprint Backlog | the Sprint Goal |",
+                 "| Increment | the Definition of Done |", "**five events**, and the **Sprint** itself is one of them",
+                 "\"Sprint zero\" is not part of Scrum", "\"Scrum Events\"", "\"Scrum Artifacts\"",
+                 "risk reduction and/or opportunity enablement", "Daniel Vacanti", "When Will It Be Done?"):
+        assert fact in lesson, fact
+    assert "opportunity enablement" not in lesson.replace("and/or opportunity enablement", "")
+    assert "Intercom's own example" not in lesson
 
 
 def test_no_ties_and_the_planted_disagreement():
@@ -204,10 +288,7 @@ def test_11_traps_give_different_answers():
     assert math.ceil(statistics.fmean(cycle_days())) != keys["q5-forecast"]
     assert nearest_rank_days(cycle_days(since="created_at"), 85) != keys["q5-forecast"]
     # Weeks that finished something: the freeze week is empty, so a group-by over weeks skips it.
-    weekly = [0] * int(window_weeks())
-    for t in ticket_rows():
-        if in_window(t["done_at"]):
-            weekly[(t["done_at"] - WINDOW[0]).days // 7] += 1
+    weekly = weekly_done()
     assert weekly.count(0) == 1 and weekly[3] == 0
     assert sum(weekly) / len([w for w in weekly if w]) - keys["q6-throughput"] > 1
     # Little's law with units mixed, multiplied, or swapped.
@@ -221,3 +302,12 @@ def test_11_traps_give_different_answers():
         assert sorted(plan(order(wsjf), wrong)) != key_plan
     assert sorted(plan(order(wsjf), capacity(), stop=True)) != key_plan
     assert sorted(plan(order(rice), capacity())) != key_plan
+    # The average pace times the weeks, the 50% line, "at most" for "at least", and samples without the empty
+    # freeze week: each lands more than the tolerance away from the forecast's key.
+    forecast, tolerance = keys["q10-monte-carlo"], QUARTER["tolerance"]
+    dist = quarter_totals(weekly_done())
+    wrong = {"mean pace": float(len(done_rows()) / window_weeks() * QUARTER["weeks"]),
+             "median": at_least(dist, 50), "at most": at_most(dist, 85),
+             "no empty week": at_least(quarter_totals(weekly_done(drop_empty=True)), 85)}
+    for name, value in wrong.items():
+        assert abs(value - forecast) > tolerance + 2, name

@@ -1,5 +1,5 @@
-"""Flow metrics from a ticket log: WIP, throughput, cycle time, lead time, Little's law, forecasts, and the
-cumulative flow diagram.
+"""Flow metrics from a ticket log: WIP, throughput, cycle time, lead time, Little's law, forecasts (cycle-time
+percentiles and a seeded Monte Carlo throughput forecast), and the cumulative flow diagram.
 
 Definitions (the Kanban Guide, ProKanban.org; every function states its window):
 
@@ -24,13 +24,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from tpmkit.dates import timestamp
 from tpmkit.errors import KitError
 
 __all__ = ["cfd_chart", "cumulative_flow", "cycle_time_chart", "cycle_times", "daily_wip", "done_in",
-           "forecast_days", "forecast_items", "lead_times", "littles_law", "throughput_per_week",
-           "weekly_throughput", "wip_at"]
+           "forecast_chart", "forecast_days", "forecast_items", "lead_times", "littles_law", "simulate_totals",
+           "throughput_per_week", "weekly_throughput", "wip_at"]
 
 REQUIRED_COLUMNS = ("ticket_id", "created_at", "started_at", "done_at")
 DAY = pd.Timedelta(days=1)
@@ -167,24 +168,90 @@ def forecast_days(days, percent: float = 85) -> int:
     return math.ceil(values[max(rank, 1) - 1] - 1e-9)
 
 
+def _weekly_counts(weekly_counts) -> np.ndarray:
+    if isinstance(weekly_counts, (str, bytes, dict, pd.DataFrame)) or not hasattr(weekly_counts, "__iter__"):
+        counts = None
+    else:
+        try:
+            counts = np.asarray(list(weekly_counts), dtype=float)
+        except (TypeError, ValueError):
+            counts = None
+    if counts is None or counts.ndim != 1 or counts.size == 0 or not np.isfinite(counts).all() or (counts < 0).any():
+        raise KitError("weekly_counts must be a non-empty list of items done per week (0 or more), "
+                       "such as flow.weekly_throughput(...).")
+    return counts
+
+
+def simulate_totals(weekly_counts, weeks: int, *, runs: int = 10_000, seed: int = 2026) -> np.ndarray:
+    """The totals of `runs` simulated futures of `weeks` weeks, smallest first (a Monte Carlo simulation).
+
+    Each future draws `weeks` weekly counts at random, with replacement, from the past weeks (an empty week
+    included: bad weeks happen) and adds them up. Seeded, so the same call gives the same futures.
+    """
+    counts = _weekly_counts(weekly_counts)
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
+        raise KitError(f"weeks must be a whole number of weeks, 1 or more, not {weeks!r}.")
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 100:
+        raise KitError(f"runs must be a whole number of simulated futures, 100 or more (such as 10_000), "
+                       f"not {runs!r}.")
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(counts, size=(runs, weeks), replace=True).sum(axis=1))
+
+
+def _at_least(totals: np.ndarray, percent: float) -> int:
+    """The largest of the sorted `totals` that at least `percent`% of them reach or beat ("at least N")."""
+    reach = math.ceil(percent * len(totals) / 100 - 1e-9)  # how many totals must be N or more
+    return int(totals[len(totals) - max(reach, 1)])
+
+
+def _percent(percent) -> float:
+    if isinstance(percent, bool) or not isinstance(percent, Real) or not 0 < percent < 100:
+        raise KitError(f"percent must be a number between 0 and 100 (such as 85), not {percent!r}.")
+    return float(percent)
+
+
 def forecast_items(weekly_counts, weeks: int, *, percent: float = 85, runs: int = 10_000, seed: int = 2026) -> int:
     """How many items the team finishes in `weeks` weeks with `percent`% confidence (a Monte Carlo forecast).
 
     Each run adds up `weeks` weekly counts drawn at random (with replacement) from past weeks; the answer
-    is the number of items that `percent`% of the runs reach or beat.
+    is the largest number of items N that at least `percent`% of the runs reach or beat ("at least N").
+    The `percent`th percentile of the totals would be the other end: a number that `percent`% of runs stay
+    AT OR UNDER ("at most").
     """
-    counts = np.asarray(list(weekly_counts), dtype=float) if hasattr(weekly_counts, "__iter__") else None
-    if counts is None or counts.size == 0 or not np.isfinite(counts).all() or (counts < 0).any():
-        raise KitError("weekly_counts must be a non-empty list of items done per week (0 or more).")
-    if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
-        raise KitError(f"weeks must be a whole number of weeks, 1 or more, not {weeks!r}.")
-    if isinstance(percent, bool) or not isinstance(percent, Real) or not 0 < percent < 100:
-        raise KitError(f"percent must be a number between 0 and 100 (such as 85), not {percent!r}.")
-    rng = np.random.default_rng(seed)
-    totals = np.sort(rng.choice(counts, size=(runs, weeks), replace=True).sum(axis=1))
-    # the total that `percent`% of runs reach or beat: the (100 - percent)th percentile, by nearest rank
-    index = max(math.ceil((100 - percent) / 100 * runs) - 1, 0)
-    return int(totals[index])
+    percent = _percent(percent)
+    return _at_least(simulate_totals(weekly_counts, weeks, runs=runs, seed=seed), percent)
+
+
+def forecast_chart(weekly_counts, weeks: int, *, percents=(50, 85), runs: int = 10_000, seed: int = 2026) -> Figure:
+    """A histogram of the simulated totals (`simulate_totals`), with a line at "at least N" for each of
+    `percents`, the futures that fall short of the highest one shaded, and the average pace x weeks dashed."""
+    totals = simulate_totals(weekly_counts, weeks, runs=runs, seed=seed)
+    percents = sorted((_percent(p) for p in percents), reverse=True)
+    if not percents:
+        raise KitError("percents must name at least one confidence level, such as (50, 85).")
+    mean_pace = float(np.mean(_weekly_counts(weekly_counts))) * weeks
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    ax = fig.subplots()
+    low, high = int(totals[0]), int(totals[-1])
+    values, heights = np.unique(totals, return_counts=True)
+    top = percents[0]
+    cut = _at_least(totals, top)
+    short = float((totals < cut).mean()) * 100
+    ax.bar(values, heights / runs * 100, width=1.0, color=np.where(values < cut, "#d95f02", "#7570b3"),
+           edgecolor="white", linewidth=0.3)
+    ax.add_patch(Rectangle((0, 0), 0, 0, color="#d95f02", label=f"fewer than {cut}: {short:.1f}% of futures"))
+    for percent, style in zip(percents, ("-", ":", "-.", "-"), strict=False):
+        value = _at_least(totals, percent)
+        ax.axvline(value, color="black", ls=style, lw=1.4, label=f"{percent:g}% of futures: at least {value}")
+    ax.axvline(mean_pace, color="#1b9e77", ls="--", lw=1.4,
+               label=f"average pace x {weeks} weeks: {mean_pace:g}")
+    ax.set_xlim(low - 1, high + 1)
+    ax.set_xlabel(f"items finished in {weeks} weeks (one bar per total)")
+    ax.set_ylabel("share of simulated futures (%)")
+    ax.set_title(f"{runs:,} simulated futures of {weeks} weeks, drawn from {len(_weekly_counts(weekly_counts))} "
+                 "past weeks")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
 
 
 def cumulative_flow(tickets, start, end) -> pd.DataFrame:

@@ -3,10 +3,10 @@
 - RICE (Intercom, Sean McBride, 2016): reach x impact x confidence / effort. Reach is people or events per
   period (here: shops per quarter); impact is on Intercom's scale 3 massive, 2 high, 1 medium, 0.5 low,
   0.25 minimal; confidence is a fraction (1.0 high, 0.8 medium, 0.5 low); effort is in person-months.
-  Intercom's example: reach 2,000, impact 2, confidence 80%, effort 4 -> 2,000 x 2 x 0.8 / 4 = 800.
+  An example on Intercom's scales: reach 2,000, impact 2, confidence 80%, effort 4 -> 2,000 x 2 x 0.8 / 4 = 800.
 - Cost of delay and WSJF: Don Reinertsen ("The Principles of Product Development Flow", 2009) schedules
   work by cost of delay divided by duration (CD3). SAFe's Weighted Shortest Job First estimates cost of delay
-  as user-business value + time criticality + risk reduction/opportunity enablement, each on a relative
+  as user-business value + time criticality + risk reduction and/or opportunity enablement, each on a relative
   scale (1, 2, 3, 5, 8, 13, 20), and divides it by job size (a proxy for duration) on the same scale.
 - Capacity: (people x months - leave) x focus factor, in person-months. The focus factor is the share of
   time left for planned work after support, incidents, bugs and meetings; planning to 1.0 (100%) leaves no
@@ -70,7 +70,8 @@ def rice(reach, impact, confidence, effort) -> float:
 
 
 def cost_of_delay(business_value, time_criticality, risk_reduction) -> float:
-    """SAFe's cost of delay: user-business value + time criticality + risk reduction/opportunity enablement."""
+    """SAFe's cost of delay: user-business value + time criticality + risk reduction and/or opportunity
+    enablement (one estimate, added, not divided)."""
     return (_positive(business_value, "business_value") + _positive(time_criticality, "time_criticality")
             + _positive(risk_reduction, "risk_reduction"))
 

@@ -55,7 +55,7 @@ KEY_RESULTS = {
 }
 
 # item_id: (title, key result, reach, impact, confidence %, effort person-months,
-#           business value, time criticality, risk reduction / opportunity enablement, job size)
+#           business value, time criticality, risk reduction and/or opportunity enablement, job size)
 ITEMS: dict[str, dict[str, tuple]] = {
     "till-app": {
         "B01": ("3-D Secure 2 for payment links", "KR2", 300, 1, 100, 2, 3, 20, 13, 3),
