@@ -96,3 +96,11 @@ def test_owasp_table_has_a_row_per_category():
     assert list(table["code"]) == [f"{code}:2021" for code in quality.OWASP_TOP_10]
     assert list(table["category"]) == list(quality.OWASP_TOP_10.values())
     assert table["what goes wrong"].str.len().min() > 20 and table["a Tillpoint example"].str.len().min() > 20
+
+
+def test_safety_is_iso_25010_2023s_safety_not_business_risk():
+    # ISO/IEC 25010:2023, 3.9: the product avoids a state in which human life, health, property or the
+    # environment is endangered. Fraud and lost money are security questions.
+    row = quality.quality_model().set_index("characteristic").loc["safety"]
+    assert "human life, health, property or the environment" in row["asks"]
+    assert "business" not in row["asks"] and "fraud" not in row["a Tillpoint NFR"].lower()

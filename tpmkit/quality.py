@@ -6,6 +6,9 @@
   changed too: scalability (under flexibility), resistance (security), inclusivity, self-descriptiveness,
   user assistance and user engagement (interaction capability) and faultlessness (reliability, was
   maturity).
+  Safety (3.9 of the standard) is the product avoiding a state in which human life, health, property or
+  the environment is endangered: an overheating card reader is a safety question; fraud, stolen money
+  and leaked data are security.
 - The OWASP Top 10, 2021 edition (owasp.org/Top10): the ten most critical web application
   security risk categories, A01 to A10. OWASP published a 2025 edition that renumbers and renames some
   categories, so an answer key must say which edition it uses: this kit pins 2021.
@@ -62,7 +65,7 @@ _MODEL = {
         "portability", "The till app runs on Android 11 or later and iPadOS 16 or later."),
     "safety": (
         "operational constraint, risk identification, fail safe, hazard warning, safe integration",
-        "Does it avoid harm to people, property or the environment?",
+        "Does it avoid endangering human life, health, property or the environment?",
         "(new in 2023)", "The card reader stops charging above 45 °C and says why on its screen."),
 }
 
