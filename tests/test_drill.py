@@ -84,9 +84,21 @@ def test_measurements_agree_with_the_files(shop):
     newest_written = pd.Timestamp(log["created_at"].max())
     newest_kept = pd.Timestamp(max(r[1] for r in kept))
     assert measured["last_order_kept"] == str(newest_kept)
-    assert measured["rpo_achieved_minutes"] == pytest.approx((newest_written - newest_kept).total_seconds() / 60)
-    assert measured["orders_lost"] == len(set(log["order_id"]) - {r[0] for r in kept}) == 23
-    assert measured["rto_achieved_minutes"] == 17.0
+    assert measured["last_order_written"] == str(newest_written)
+    # RPO = time since the last recovery point (AWS DR whitepaper): the restored 14:00 backup to the 14:37 loss,
+    # not the gap between orders (a quiet minute is still time whose writes would be lost).
+    assert measured["recovery_point"] == "2026-11-12 14:00:00"
+    assert measured["rpo_achieved_minutes"] == 37.0
+    assert measured["rpo_achieved_minutes"] != pytest.approx((newest_written - newest_kept).total_seconds() / 60)
+    # the files agree with that recovery point: everything kept was written before it, everything lost after it
+    point = pd.Timestamp(measured["recovery_point"])
+    lost = log[~log["order_id"].isin({r[0] for r in kept})]
+    assert newest_kept < point <= pd.Timestamp(lost["created_at"].min())
+    assert pd.Timestamp(lost["created_at"].max()) <= pd.Timestamp(measured["disaster_at"])
+    assert measured["orders_lost"] == len(lost) == 23
+    # the restore is not timed: its clock is the sum of the fixed step times of the steps it took
+    assert measured["rto_achieved_minutes"] == 17.0 == sum(drill.RESTORE_STEPS.values())
+    assert "RESTORE_STEPS" in measured["rto_timed_by"]
     assert measured["rpo_met"] and measured["rto_met"]
     assert shop.measure(rpo_target_minutes=30)["rpo_met"] is False
 
@@ -112,7 +124,10 @@ def test_a_full_backup_disk_is_found_only_by_restoring():
         service.disaster()
         result = service.restore()
         assert result["backups_tried"] == ["14:00", "13:00"] and result["backup_used"] == "13:00"
-        assert service.measure()["rto_achieved_minutes"] == 27.0  # one more fetch and check
+        assert result["recovery_point"] == "2026-11-12 13:00:00"
+        measured = service.measure()
+        assert measured["rpo_achieved_minutes"] == 97.0  # from the 13:00 backup, not the cut-short 14:00 one
+        assert measured["rto_achieved_minutes"] == 27.0  # one more fetch and check
 
 
 def test_restore_a_chosen_backup_and_keep_trading(shop):

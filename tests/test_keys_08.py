@@ -1,7 +1,9 @@
 """Every value the hidden tests of exercise 08-disaster-recovery grade, recomputed here with independent
 reference code: the backup schedule by listing the backups, the strategies from this file's own copy of
 Tillpoint's quotes and the services in the exercise's data cell, the incident figures from the incidents
-rows with plain Python, and the drill from the raw order stream and the backup rules (not from a restore)."""
+rows with plain Python, and the drill from the raw order stream and the backup rules (not from a restore).
+RPO is the AWS DR whitepaper's, as lesson 08 section 1 and the curriculum brief state it: the time since the last
+recovery point, so the drill's RPO achieved runs from the backup the restore could use to the failure."""
 
 from __future__ import annotations
 
@@ -58,8 +60,9 @@ def q3_rows() -> list[dict]:
     return [r for r in incidents().to_dict("records") if Q3_START <= r["start"] < Q3_END]
 
 
-def drill_figures() -> tuple[float, float]:
-    """RPO and RTO of the exercise drill from the order stream and the backup rules alone."""
+def drill_timeline() -> dict:
+    """The exercise drill from the order stream and the backup rules alone: recovery point, failure, the
+    newest order kept and the newest written, and the restore's steps."""
     stream = drill.order_stream(DRILL["seed"], DRILL["rate"]).to_dict("records")
     day = datetime.fromisoformat(f"{DRILL['day']} 08:00")
     failure = datetime.fromisoformat(f"{DRILL['day']} {DRILL['failure']}:00")
@@ -75,8 +78,15 @@ def drill_figures() -> tuple[float, float]:
                if datetime.fromisoformat(o["created_at"]) < recovery_point)
     written = max(datetime.fromisoformat(o["created_at"]) for o in stream
                   if datetime.fromisoformat(o["created_at"]) <= failure)
-    rto = tried * (STEP_MINUTES["fetch"] + STEP_MINUTES["check"]) + STEP_MINUTES["copy"] + STEP_MINUTES["health"]
-    return minutes(kept, written), float(rto)
+    return {"recovery_point": recovery_point, "failure": failure, "kept": kept, "written": written,
+            "tried": tried, "newest_taken": taken[-1]}
+
+
+def drill_figures() -> tuple[float, float]:
+    """RPO achieved (recovery point to failure) and RTO achieved (the fixed step times of the steps taken)."""
+    d = drill_timeline()
+    rto = d["tried"] * (STEP_MINUTES["fetch"] + STEP_MINUTES["check"]) + STEP_MINUTES["copy"] + STEP_MINUTES["health"]
+    return minutes(d["recovery_point"], d["failure"]), float(rto)
 
 
 def expected_keys() -> dict[str, object]:
@@ -127,6 +137,11 @@ def test_08_keys_match_the_curriculum_brief():
     assert costs == sorted(costs), "faster recovery costs more"
     # RPO = time since the last recovery point: a backup still running is not one.
     assert hidden_keys(AID)["q1-data-lost"] == 250 != 10
+    # The drill uses the same definition: the evidence agrees with it (everything kept was written before the
+    # recovery point), and the key is the recovery point to the failure, 16:00 to 16:47.
+    d = drill_timeline()
+    assert d["kept"] < d["recovery_point"] < d["failure"]
+    assert hidden_keys(AID)["q6-drill-rpo"] == minutes(d["recovery_point"], d["failure"]) == 47.0
 
 
 def test_08_traps_give_different_answers():
@@ -144,8 +159,14 @@ def test_08_traps_give_different_answers():
     at_least = sorted(r["incident_id"] for r in checkout if minutes(r["start"], r["mitigate"]) >= 60)
     key = sorted(keys["q5-rto-breaches"])
     assert key not in (by_resolve, by_detect, at_least)
-    schedule_says = 17  # 16:47 - 16:30, the newest backup on the schedule (it was cut short)
-    assert abs(keys["q6-drill-rpo"] - schedule_says) > 1, "the schedule's promise is not what the drill achieved"
+    d = drill_timeline()
+    schedule_says = minutes(d["newest_taken"], d["failure"])  # 16:47 - 16:30, the newest backup (it was cut short)
+    between_orders = round(minutes(d["kept"], d["written"]), 1)  # the gap between orders, not from the recovery point
+    to_answering = minutes(d["recovery_point"], d["failure"]) + keys["q7-drill-rto"]  # RPO mixed up with downtime
+    for wrong in (schedule_says, between_orders, to_answering):
+        assert abs(keys["q6-drill-rpo"] - wrong) > 0.05, wrong
+    clean_restore = sum(STEP_MINUTES.values())  # one fetch and check, as if the newest backup had worked
+    assert abs(keys["q7-drill-rto"] - clean_restore) > 0.05
 
 
 @pytest.mark.parametrize("seed", [1, 99])

@@ -3,8 +3,9 @@ the channel table from the product rows with plain Python sets (no SQL, no tpmki
 the budget and the page with Fraction arithmetic (no tpmkit.buildbuy, no tpmkit.slo), the canary from the
 exercise's data cell (no tpmkit.pipeline), the DR choice from this file's copy of the quotes (no tpmkit.dr), the
 planted refund bug by raw HTTP against in-process builds (not tpmkit.acceptance), and the backlog order from the
-exercise's data cell (no tpmkit.prioritise). Then the brief's quoted facts, and proof that each trap the
-misconception variants model lands away from its key."""
+exercise's data cell (no tpmkit.prioritise). Then the brief's quoted facts, proof that each trap the
+misconception variants model lands away from its key, and the figures the hand-graded memo's model answer uses
+(its success measure, both windows of the page, and the payouts service's capacity) against its prompt."""
 
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ MIN_CANARY, LIMIT_PP = 2_000, Fraction(1, 4)
 # Question 6: targets and today's schedule, and Tillpoint's quotes (RPO min, RTO min, pounds a month), cheapest
 # first, as lesson 08 and the exercise's data cell show them.
 RPO, RTO, BUDGET, EVERY, TAKES = 5, 60, 4_000, 60, 20
+# Question 9 (the memo): the capacity figures its prompt gives (lesson 09's envelope), and the 5-minute window that
+# lesson 07's page checks beside the hour (SRE Workbook ch. 5: the short window is 1/12 of the long one).
+PEAK_FACTOR, PER_SERVER_RPS, UTILISATION, SPARE, SERVERS_TODAY = 6, 2, Fraction(60, 100), 1, 2
+SHORT_WINDOW_MINUTES = 5
 QUOTES = {"backup and restore": (240, 480, 300), "pilot light": (10, 40, 1_200), "warm standby": (1, 10, 3_500),
           "multi-site active/active": (0, 0, 9_000)}
 
@@ -247,3 +252,55 @@ def test_backlog_and_channel_keys_have_no_ties():
     assert len(set(scores)) == len(scores)
     rates = [r["conversion_pct"] for r in channel_table()]
     assert len(set(rates)) == len(rates)
+
+
+# --- Question 9, the memo (graded by hand): its prompt gives the figures, its model answer gets them right -----
+
+def servers(per_second: Fraction) -> int:
+    """Lesson 09's envelope: ceil(rate / (per-server capacity x target utilisation)) + spare."""
+    return math.ceil(per_second / (PER_SERVER_RPS * UTILISATION)) + SPARE
+
+
+def short_window_failures() -> int:
+    """The smallest failures in the last 5 minutes (at the forecast's hourly rate) that burn at 14.4."""
+    requests = Fraction(PER_HOUR * SHORT_WINDOW_MINUTES, 60)
+    return next(f for f in range(int(requests) + 1) if Fraction(f) / requests / (1 - SLO) >= PAGE_BURN)
+
+
+def memo() -> str:
+    return " ".join(notebooks.solution_text(cell("q9-memo")).split())
+
+
+def test_the_memo_prompt_gives_what_the_model_answer_rests_on():
+    prompt = " ".join(cell("q9-prompt").split())
+    for figure in ("**300-500 words**", "**key result**", "**guardrail**", "**25%**", "**90 days**",
+                   "**9 per 1,000 shops a month**", "**and** the last 5 minutes", "**43,200**", "**6 times**",
+                   "**2 payout requests a second**", "**60%**", "**one spare**", "**2 servers**"):
+        assert figure in prompt, figure
+    assert "Question 9" in cell("q4-prompt") and "**last 5 minutes**" in cell("q4-prompt")
+
+
+def test_the_memo_model_answer_recomputes():
+    keys, text = hidden_keys(AID), memo()
+    average = Fraction(PER_DAY, 86_400)
+    peak = average * PEAK_FACTOR
+    assert (average, peak, servers(peak)) == (Fraction(1, 2), 3, 4)
+    # Sized for the average, today's servers would look enough: the trap the capacity point of the rubric names.
+    assert servers(average) <= SERVERS_TODAY < servers(peak)
+    assert "average 0.5 a second" in text and "6 times that, 3 a second" in text
+    assert "needs 2.5 servers, so 3, plus a spare: 4" in text and "4 against today's 2" in text
+    # The page, with both windows, at the forecast's hourly volume.
+    assert short_window_failures() == 2
+    assert (f"{keys['q4-page']} failures in the hour and {short_window_failures()} in the last 5 minutes"
+            in text)
+    # The success measure uses the prompt's figures: an outcome from 0% to the business case's 25% in 90 days,
+    # and a guardrail at today's ticket rate.
+    assert "from 0% to 25% within 90 days of launch" in text and "9 per 1,000 shops a month" in text
+    # The other numbers it quotes are the graded keys.
+    channels = {row["channel"]: row for row in keys["q1-channels"]}
+    for figure in (f"{channels['partner']['conversion_pct']}%", f"just {channels['partner']['signups']}",
+                   f"£{keys['q2-sms'][0]:,}", f"£{keys['q2-sms'][1]:,}", f"{keys['q3-budget']} failures allowed",
+                   f"minute {keys['q5-canary']}", f"up to {keys['q6-dr'][0]} minutes", keys["q6-dr"][1]):
+        assert figure in text, figure
+    model = text.split("**Model answer.**")[1].split("**Rubric")[0]
+    assert 300 <= len(model.split()) <= 500, "the model answer keeps to the word count the prompt asks for"

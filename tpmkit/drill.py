@@ -16,21 +16,28 @@ starting at 08:00 when the drill day begins. The database already holds the prev
     shop.chart()
     shop.cleanup()                 # or: with OrderService() as shop: ...
 
-The restore really copies a backup file into place and reopens it; each step also moves the simulated
-clock on by a fixed time (RESTORE_STEPS): fetching a backup from backup storage, checking it, copying it
-into place and reopening the database, and waiting for the service to pass a health check. A backup
-that fails its check costs a fetch and a check, and the restore falls back to the next newest one.
+The restore really copies a backup file into place, checks it and reopens it, but it is not timed: each
+step moves the simulated clock on by a FIXED time (RESTORE_STEPS): fetching a backup from backup storage,
+checking it, copying it into place and reopening the database, and waiting for the service to pass a
+health check. A backup that fails its check costs a fetch and a check, and the restore falls back to the
+next newest one. So the restore's duration is the sum of the fixed times of the steps it really took.
 
 The backup disk can be made to fill up (`backup_disk_slots`): from then on the backup job's copies are
 cut short, yet the job still reports "succeeded", as a job that never checks its own output would.
 Nobody finds out until a backup is restored, which is why a backup that has never been restored is a
 guess. `test_backups()` restores each backup into a scratch file to find out before a disaster does.
 
-What the drill measures (`measure()`), read from the restored database and the processor's record:
-- RPO achieved: the time between the newest order written before the disaster and the newest order
-  kept in the restored database (the window of orders lost);
+What the drill measures (`measure()`):
+- RPO achieved: the time from the recovery point the restore brought back (the moment the backup it used
+  was taken: that backup holds every order written before then) to the disaster. This is the AWS DR
+  whitepaper's RPO, the time since the last recovery point, measured on the restore that really happened
+  (a cut-short backup is not a recovery point), not read off the schedule. The restored database and the
+  processor's record are the evidence: the newest order kept is before the recovery point, and the orders
+  lost (`orders_lost`) are the ones written between it and the disaster.
 - RTO achieved: the time from the start of the restore (the moment the primary was lost: the drill
-  starts restoring at once) to the service answering again.
+  starts restoring at once) to the service answering again, on the simulated clock. It is the sum of the
+  fixed step times (RESTORE_STEPS) of the steps the restore needed: real are the steps (how many backups
+  were fetched and checked before one passed), not their durations. A real drill times each step.
 """
 
 from __future__ import annotations
@@ -440,12 +447,14 @@ class OrderService:
             "started_at": lost_at.strftime(_FMT),
             "answering_at": clock.strftime(_FMT),
             "backup_used": f"{used['taken_at']:%H:%M}",
+            "recovery_point": used["taken_at"].strftime(_FMT),  # the backup holds every order written before this
             "backups_tried": tried,
             "orders_kept": kept_count,
             "newest_order_kept": newest,
             "orders_lost": len(lost),
             "steps": steps,
         }
+        print("Restore log (simulated clock: each step adds its fixed time from drill.RESTORE_STEPS):")
         for line in steps:
             print(f"{line['at']}  {line['step']}")
         return {key: (list(value) if isinstance(value, list) else value) for key, value in self._restore.items()}
@@ -460,20 +469,23 @@ class OrderService:
                 raise KitError(f"{name} must be a number of minutes, 0 or more, not {value!r}.")
         last_written = pd.Timestamp(self._disaster["last_written"])
         last_kept = pd.Timestamp(self._restore["newest_order_kept"])
+        point = pd.Timestamp(self._restore["recovery_point"])
         started, answering = pd.Timestamp(self._restore["started_at"]), pd.Timestamp(self._restore["answering_at"])
         result = {
             "disaster_at": self._disaster["at"].strftime(_FMT),
-            "last_order_written": last_written.strftime(_FMT),
+            "backup_used": self._restore["backup_used"],
+            "backups_tried": list(self._restore["backups_tried"]),
+            "recovery_point": point.strftime(_FMT),
+            "rpo_achieved_minutes": (self._disaster["at"] - point).total_seconds() / 60,
             "last_order_kept": last_kept.strftime(_FMT),
+            "last_order_written": last_written.strftime(_FMT),
             "orders_written": self._disaster["orders_written"],
             "orders_kept": self._restore["orders_kept"],
             "orders_lost": self._restore["orders_lost"],
-            "rpo_achieved_minutes": (last_written - last_kept).total_seconds() / 60,
             "restore_started_at": self._restore["started_at"],
             "service_answering_at": self._restore["answering_at"],
             "rto_achieved_minutes": (answering - started).total_seconds() / 60,
-            "backup_used": self._restore["backup_used"],
-            "backups_tried": list(self._restore["backups_tried"]),
+            "rto_timed_by": "the simulated clock: fixed minutes per restore step (drill.RESTORE_STEPS)",
         }
         if rpo_target_minutes is not None:
             result["rpo_target_minutes"] = rpo_target_minutes
@@ -508,17 +520,18 @@ class OrderService:
         if self._restore is not None:
             started, answering = pd.Timestamp(self._restore["started_at"]), pd.Timestamp(self._restore["answering_at"])
             ax.axvspan(started, answering, color="#7570b3", alpha=0.2, label="restore")
-            kept = pd.Timestamp(self._restore["newest_order_kept"])
-            written = pd.Timestamp(self._disaster["last_written"])
+            point = pd.Timestamp(self._restore["recovery_point"])
+            lost_at = self._disaster["at"]
             y = top + 0.1 * spread
-            ax.annotate("", xy=(written, y), xytext=(kept, y),
+            ax.annotate("", xy=(lost_at, y), xytext=(point, y),
                         arrowprops={"arrowstyle": "<->", "color": "#d95f02", "lw": 1.8, "shrinkA": 0, "shrinkB": 0})
-            rpo = (written - kept).total_seconds() / 60
+            rpo = (lost_at - point).total_seconds() / 60
             rto = (answering - started).total_seconds() / 60
-            ax.text(kept, y, f"RPO achieved {rpo:.1f} min ({self._restore['orders_lost']} orders lost) ",
+            ax.text(point, y, f"RPO achieved {rpo:g} min from the {point:%H:%M} recovery point "
+                              f"({self._restore['orders_lost']} orders lost) ",
                     color="#d95f02", fontsize=8, ha="right", va="center")
-            ax.text(answering, at_start + 0.5 * spread, f" RTO achieved {rto:g} min", color="#7570b3", fontsize=8,
-                    va="center")
+            ax.text(answering, at_start + 0.5 * spread, f" RTO achieved {rto:g} min\n (fixed step times)",
+                    color="#7570b3", fontsize=8, va="center")
         ax.set_ylim(at_start - 0.1 * spread, top + 0.2 * spread)
         room = pd.Timedelta(minutes=75 if self._restore is not None else 20)  # space for the RTO label
         ax.set_xlim(DAY_START - pd.Timedelta(minutes=10), self._clock + room)
