@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import pytest
 import requests
@@ -91,9 +93,18 @@ def test_cursor_pagination_walks_every_customer_once(shop):
     assert len(first["data"]) == 10 and first["has_more"], "the default page is small: one page is not all"
 
 
-def test_page_limits_are_enforced(shop):
-    assert_json_error(requests.get(shop.url + "/v1/customers", headers=auth(), params={"limit": 101}), 422)
-    assert_json_error(requests.get(shop.url + "/v1/customers", headers=auth(), params={"limit": "ten"}), 422)
+def test_page_limits_are_enforced_with_400_not_422(shop):
+    """A bad query parameter is the request itself being wrong (400, as Stripe answers it), not its content
+    breaking a rule: 422 is about the request's content (RFC 9110 section 15.5.21), the JSON body."""
+    for params in ({"limit": 101}, {"limit": "ten"}, {"limit": 0}, {"starting_after": "bob"}):
+        answer = requests.get(shop.url + "/v1/customers", headers=auth(), params=params)
+        assert_json_error(answer, 400, "invalid_parameter")
+        assert answer.json()["error"]["message"].startswith(f"Query parameter {next(iter(params))}: ")
+    assert_json_error(requests.get(shop.url + "/v1/events", headers=auth(), params={"limit": 500}), 400,
+                      "invalid_parameter")
+    body = requests.post(shop.url + "/v1/payments", headers=auth(), json={"amount": 10, "customer": "cus_0001"})
+    assert_json_error(body, 422, "invalid_parameter")
+    assert body.json()["error"]["message"].startswith("amount: ")
     assert_json_error(requests.get(shop.url + "/v1/customers", headers=auth(),
                                    params={"starting_after": "cus_9999"}), 404, "unknown_cursor")
 
@@ -146,6 +157,68 @@ def test_rate_limiter_windows_are_per_key_and_reset():
     assert not allowed and headers["Retry-After"] == "10"
     now[0] = 10.0
     assert limiter.take("a", "default")[0]
+
+
+# --- Retry-After in both forms (RFC 9110 section 10.2.3) ----------------------------------------
+
+DATE = "Wed, 01 Jul 2026 09:30:00 GMT"
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"Retry-After": "2"}, 2.0),
+    ({"Retry-After": " 120 "}, 120.0),
+    ({"Retry-After": "0"}, 0.0),
+    ({"Retry-After": "Wed, 01 Jul 2026 09:30:05 GMT", "Date": DATE}, 5.0),          # IMF-fixdate
+    ({"Retry-After": "Wednesday, 01-Jul-26 09:30:07 GMT", "Date": DATE}, 7.0),     # obsolete RFC 850 form
+    ({"Retry-After": "Wed Jul  1 09:31:00 2026", "Date": DATE}, 60.0),             # obsolete asctime form
+    ({"Retry-After": "Wed, 01 Jul 2026 09:29:00 GMT", "Date": DATE}, 0.0),         # already past: now
+    ({"retry-after": "3"}, 3.0),                                                    # names are case-insensitive
+    ({}, None),
+    ({"Retry-After": "soon"}, None),
+    ({"Retry-After": "-1"}, None),
+    ({"Retry-After": "1.5"}, None),
+])
+def test_retry_after_seconds_reads_both_forms(headers, seconds):
+    assert api.retry_after_seconds(headers) == seconds
+    response = requests.models.Response()
+    response.headers.update(headers)
+    assert api.retry_after_seconds(response) == seconds
+
+
+def test_a_date_without_a_date_header_is_measured_from_this_computer_clock():
+    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    assert 28 <= api.retry_after_seconds({"Retry-After": soon}) <= 30
+    with pytest.raises(KitError, match="takes an HTTP response"):
+        api.retry_after_seconds("Retry-After: 2")
+
+
+def test_a_503_can_say_retry_after_as_a_date_and_the_record_keeps_the_seconds(fresh):
+    fresh.faults.fail("GET /v1/customers", status=503, retry_after=2, http_date=True)
+    busy = requests.get(fresh.url + "/v1/customers", headers=auth())
+    assert_json_error(busy, 503, "service_unavailable")
+    with pytest.raises(ValueError):
+        int(busy.headers["Retry-After"])  # what a client written for seconds alone does with it
+    wait = api.retry_after_seconds(busy)
+    assert wait is not None and 2 <= wait <= 4, "at least the 2 s asked for, rounded up to whole seconds"
+    [row] = fresh.requests(path="/v1/customers")
+    assert 1.9 <= row["retry_after"] <= 3 and row["retry_after"] <= wait
+    time.sleep(wait)
+    again = requests.get(fresh.url + "/v1/customers", headers=auth())
+    assert again.status_code == 200
+    assert api.retry_report(fresh.requests(path="/v1/customers")) == {"months_fetched": 1, "early_retries": 0}
+    # ... and a client that came back after one second is counted early
+    fresh.faults.fail("GET /v1/events", status=503, retry_after=2, http_date=True)
+    requests.get(fresh.url + "/v1/events", headers=auth())
+    time.sleep(1)
+    requests.get(fresh.url + "/v1/events", headers=auth())
+    assert api.retry_report(fresh.requests(path="/v1/events"))["early_retries"] == 1
+
+
+def test_retry_after_as_seconds_is_still_the_default(fresh):
+    fresh.faults.fail("GET /v1/customers", status=503, retry_after=1)
+    busy = requests.get(fresh.url + "/v1/customers", headers=auth())
+    assert busy.headers["Retry-After"] == "1" and api.retry_after_seconds(busy) == 1.0
+    assert fresh.requests(path="/v1/customers")[-1]["retry_after"] == 1
 
 
 # --- idempotency -------------------------------------------------------------------------------
@@ -204,6 +277,12 @@ def test_faults_refuse_bad_settings_in_one_line():
         faults.slow("/v1/payments", seconds=60)
     with pytest.raises(KitError, match="whole number from 1 to 1000"):
         faults.fail("/v1/payments", count=0)
+    with pytest.raises(KitError, match="whole number of seconds from 0 to 600"):
+        faults.fail("/v1/payments", retry_after=1.5)
+    with pytest.raises(KitError, match="needs retry_after in seconds"):
+        faults.fail("/v1/payments", retry_after=None, http_date=True)
+    with pytest.raises(KitError, match="http_date is True"):
+        faults.fail("/v1/payments", http_date="yes")
 
 
 # --- webhooks ----------------------------------------------------------------------------------
@@ -261,7 +340,8 @@ BAD_REQUESTS = [
      "body_too_large"),
     ("POST", "/v1/payments", {"json": {"amount": 500, "customer": "cus_0001"},
                               "headers": {"Idempotency-Key": "k" * 300}}, 400, "invalid_idempotency_key"),
-    ("GET", "/v1/payments", {"params": {"page": 0}}, 422, "invalid_parameter"),
+    ("GET", "/v1/payments", {"params": {"page": 0}}, 400, "invalid_parameter"),
+    ("GET", "/v1/payments", {"params": {"per_page": 101}}, 400, "invalid_parameter"),
     ("GET", "/v1/payments/pay_99999", {}, 404, "not_found"),
     ("GET", "/v1/customers/cus_9999", {}, 404, "not_found"),
     ("GET", "/v1/reports/settlements/March", {}, 400, "invalid_month"),

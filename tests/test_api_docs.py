@@ -206,14 +206,15 @@ PROVOKED = [
     ("no report", "GET", "/v1/reports/settlements/2020-01", {}, 404, "no_report"),
     ("text to nobody", "POST", "/v1/messages", {"json": {"customer": "cus_9999", "channel": "sms", "text": "hi"}},
      404, "not_found"),
-    ("limit too big", "GET", "/v1/customers", {"params": {"limit": 500}}, 422, "invalid_parameter"),
-    ("page zero", "GET", "/v1/payments", {"params": {"page": 0}}, 422, "invalid_parameter"),
+    ("limit too big", "GET", "/v1/customers", {"params": {"limit": 500}}, 400, "invalid_parameter"),
+    ("cursor not an id", "GET", "/v1/customers", {"params": {"starting_after": "bob"}}, 400, "invalid_parameter"),
+    ("page zero", "GET", "/v1/payments", {"params": {"page": 0}}, 400, "invalid_parameter"),
     ("too small", "POST", "/v1/payments", {"json": {"amount": 1, "customer": "cus_0001"}}, 422, "invalid_parameter"),
     ("refund too big", "POST", "/v1/refunds", {"json": {"payment": "pay_00001", "amount": 999_999}}, 422,
      "amount_too_large"),
     ("webhook off the machine", "POST", "/v1/webhook_endpoints",
      {"json": {"url": "http://example.com/x", "events": ["refund.created"]}}, 422, "invalid_url"),
-    ("no events", "GET", "/v1/events", {"params": {"limit": 0}}, 422, "invalid_parameter"),
+    ("no events", "GET", "/v1/events", {"params": {"limit": 0}}, 400, "invalid_parameter"),
     ("long text", "POST", "/v1/messages", {"json": {"customer": "cus_0001", "channel": "sms", "text": "x" * 161}},
      422, "text_too_long"),
 ]
@@ -246,11 +247,13 @@ def test_rate_limits_idempotency_clashes_and_outages_are_documented_too():
         reused = [requests.post(server.url + "/v1/payments", headers={**headers, "Idempotency-Key": "same"},
                                 json={**PAYMENT, "amount": amount}, timeout=10) for amount in (500, 600)]
         server.faults.fail("GET /v1/customers", status=503, retry_after=2)
+        server.faults.fail("GET /v1/customers/cus_0001", status=503, retry_after=1, http_date=True)
         server.faults.fail("GET /v1/events", status=502)
         server.faults.fail("POST /v1/refunds", status=504)
         outages = [requests.request(m, server.url + p, headers=headers, json=body, timeout=10)
                    for m, p, body in [("GET", "/v1/customers", None), ("GET", "/v1/events", None),
-                                      ("POST", "/v1/refunds", {"payment": "pay_00001", "amount": 1})]]
+                                      ("POST", "/v1/refunds", {"payment": "pay_00001", "amount": 1}),
+                                      ("GET", "/v1/customers/cus_0001", None)]]
         _break_the_store(server)
         crashed = requests.post(server.url + "/v1/payments", headers=headers, json=PAYMENT, timeout=10)
     cases = [("GET", "/v1/reports/settlements/2026-04", got[-1], 429, "rate_limited"),
@@ -258,6 +261,7 @@ def test_rate_limits_idempotency_clashes_and_outages_are_documented_too():
              ("GET", "/v1/customers", outages[0], 503, "service_unavailable"),
              ("GET", "/v1/events", outages[1], 502, "service_unavailable"),
              ("POST", "/v1/refunds", outages[2], 504, "service_unavailable"),
+             ("GET", "/v1/customers/cus_0001", outages[3], 503, "service_unavailable"),
              ("POST", "/v1/payments", crashed, 500, "internal_error")]
     for method, url_path, answer, status, code in cases:
         assert (answer.status_code, answer.json()["error"]["code"]) == (status, code), answer.text
@@ -268,6 +272,15 @@ def test_rate_limits_idempotency_clashes_and_outages_are_documented_too():
             missing = [name for name in response["headers"] if name not in answer.headers]  # any case
             assert not missing, f"{status} is documented with {missing}, but was sent without them"
     assert int(got[-1].headers["Retry-After"]) >= 1
+    # Retry-After is whole seconds or an HTTP-date (RFC 9110 section 10.2.3): what each status documents admits
+    # what it was sent with, a 429's seconds and a 503's date alike.
+    _, customer = operation_for(spec, "GET", "/v1/customers/cus_0001")
+    for status, answer in ((429, got[-1]), (503, outages[0]), (503, outages[3])):
+        schema = customer["responses"][str(status)]["headers"]["Retry-After"]["schema"]
+        sent = answer.headers["Retry-After"]
+        assert jsonschema.Draft202012Validator(schema).is_valid(int(sent) if schema["type"] == "integer" else sent)
+    assert not outages[3].headers["Retry-After"].isdigit() and "HTTP-date" in (
+        customer["responses"]["503"]["headers"]["Retry-After"]["description"])
 
 
 # --- trying it the way Swagger UI does ----------------------------------------------------------------

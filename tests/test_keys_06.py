@@ -1,8 +1,10 @@
 """Every value the hidden tests of exercise 06-apis grade, recomputed here with independent reference code:
 method properties from RFC 9110's lists, status codes by asking a fresh API on 127.0.0.1,
-the pro-plan count and the net payouts by paging a fresh API a different way, the webhook verdicts with an
-HMAC built here from SHA-256 by hand (RFC 2104), and the build-vs-buy totals month by month from the
-prompt's table. Then the brief's quoted facts, and proof that the misconceptions' answers miss the keys."""
+the pro-plan count and the net payouts by paging a fresh API a different way (the reports through the same
+503 the exercise arms, its Retry-After read here as an HTTP-date), the webhook verdicts with an HMAC built
+here from SHA-256 by hand (RFC 2104), and the build-vs-buy totals month by month from the prompt's table.
+Then the brief's quoted facts, proof that the misconceptions' answers miss the keys, and that questions 3
+to 6 give the loop and grade only its decisions (issue 15, item 5)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,16 @@ import functools
 import hashlib
 import json
 import math
+import re
+import textwrap
 import time
 from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from autograder import notebooks
 from tests.test_answer_keys import assert_keys, hidden_keys
@@ -40,6 +46,11 @@ TEXTS_PER_MONTH = {1: 60_000, 2: 120_000, 3: 200_000}  # by year
 def prompt(grade_id: str) -> str:
     nb = notebooks.read(ROOT / "solutions" / AID / f"{AID}.ipynb")
     return next(c.source for c in nb.cells if notebooks.nbgrader_id(c) == grade_id)
+
+
+def lesson_code() -> str:
+    return "\n".join(c.source for c in notebooks.read(ROOT / "course" / f"{AID}.ipynb").cells
+                     if c.cell_type == "code")
 
 
 class Client:
@@ -107,17 +118,34 @@ def pro_count_by_paging(page_size: int) -> int:
             cursor = page["data"][-1]["id"]
 
 
+def seconds_to_wait(headers) -> float:
+    """RFC 9110 section 10.2.3, read here without the kit: delay-seconds, or an HTTP-date less the Date header."""
+    value = headers["Retry-After"]
+    if value.isdigit():
+        return int(value)
+    return (parsedate_to_datetime(value) - parsedate_to_datetime(headers["Date"])).total_seconds()
+
+
 @functools.cache
 def reports() -> dict[str, dict]:
-    """Each month's report, fetched as a polite client does (waiting out every 429)."""
+    """Each month's report, fetched as a polite client does (waiting out every 429 and 503), with the
+    exercise's own fault armed by its locked setup cell (run here against this server, as the grader does)."""
     out = {}
-    with client() as shop:
+    server = api.start(quiet=True)
+    try:
+        exec(prompt("q4-setup"), {"shop": server})  # noqa: S102 - the course's own setup cell
+        shop = Client(server)
         for month in MONTHS:
             answer = shop.get(f"/v1/reports/settlements/{month}", headers=bearer())
-            while answer.status_code == 429:
-                time.sleep(int(answer.headers["Retry-After"]))
+            while answer.status_code in (429, 503):
+                time.sleep(seconds_to_wait(answer.headers))
                 answer = shop.get(f"/v1/reports/settlements/{month}", headers=bearer())
             out[month] = answer.json()
+        record = server.requests(path="/v1/reports")
+    finally:
+        server.stop()
+    assert [r["status"] for r in record].count(503) == 1, "the setup cell's 503 was met on the way"
+    assert api.retry_report(record)["early_retries"] == 0
     return out
 
 
@@ -224,6 +252,13 @@ def test_06_keys_match_the_curriculum_brief():
     for source in ("RFC 9110", "RFC 6585", "RFC 5789", "RFC 8288", "The Idempotency-Key HTTP Header Field",
                    "Stripe API docs", "GitHub REST API docs", "OpenAPI Specification"):
         assert source in lesson, source
+    # Issue 15, item 4: 429 (RFC 6585 section 4) and 408 (RFC 9110 section 15.5.9) mean "wait, then send it
+    # again", not "the same request will fail again"; Retry-After has two forms (RFC 9110 section 10.2.3);
+    # 422 is about the request's content (section 15.5.21), so a bad query parameter is 400 (Stripe, "Errors").
+    for fact in ("RFC 6585 section 4", "RFC 9110 section 15.5.9", "(RFC 9110 section 15.5.21)", "section 15.5.1",
+                 "(section 10.2.3)", "HTTP-date", 'Stripe API docs, "Errors"', "api.retry_after_seconds"):
+        assert fact in lesson, fact
+    assert "the same request will fail again | 400" not in lesson
 
 
 def test_06_an_idempotency_key_is_what_makes_the_retry_charge_once():
@@ -260,3 +295,91 @@ def test_06_traps_give_different_answers():
     table = buildbuy.compare(options, volumes=[60_000, 120_000, 200_000])
     assert table["total"].tolist() == pytest.approx([build, buy], abs=0.5)
     assert math.isclose(buildbuy.total_cost(**options["buy"], volumes=[60_000, 120_000, 200_000]), buy)
+
+
+# --- questions 3 to 6 give the loop and grade its decisions (issue 15, item 5) ------------------------------
+
+SCAFFOLDED = {"q3-answer": ("q3-prompt", {"last_page", "next_cursor"}),
+              "q4-answer": ("q4-prompt", {"retry", "wait"}),
+              "q5-answer": ("q5-prompt", {"key", "headers"}),
+              "q6-answer": ("q6-prompt", {"signed_text", "fresh"})}
+REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.M | re.S)
+
+
+def assigned(code: str) -> set[str]:
+    """Names a few lines of code assign, read with the indentation they had."""
+    return {t.id for node in ast.walk(ast.parse(textwrap.dedent(code))) if isinstance(node, ast.Assign)
+            for t in node.targets if isinstance(t, ast.Name)}
+
+
+def scaffold_lines(source: str) -> list[str]:
+    """The lines given to the learner: the answer cell without its solution regions."""
+    return [line for line in REGION.sub("", source).splitlines() if line.strip()]
+
+
+def read(source: str) -> set[str]:
+    """Names the cell reads, so a decision that nothing acts on would show."""
+    return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+@pytest.mark.parametrize("answer", sorted(SCAFFOLDED))
+def test_06_scaffolds_give_the_loop_and_leave_only_named_decisions(answer):
+    prompt_id, decisions = SCAFFOLDED[answer]
+    source = prompt(answer)
+    regions = [body for _, body in REGION.findall(source)]
+    assert regions and len(scaffold_lines(source)) >= 8, "the loop (or function) is given, not written"
+    for region in regions:
+        lines = [line for line in region.splitlines() if line.strip() and not line.strip().startswith("#")]
+        assert 1 <= len(lines) <= 2, f"{answer}: a blank is one or two lines, not a loop: {region!r}"
+        tree = ast.parse("\n".join(line.strip() for line in lines))
+        assert all(isinstance(node, ast.Assign) for node in tree.body), f"{answer}: blanks only assign decisions"
+    assert set().union(*map(assigned, regions)) == decisions
+    text = prompt(prompt_id)
+    assert decisions <= read(source), f"{answer}: the code acts on every decision"
+    for name in decisions:
+        assert f"`{name}`" in text, f"the prompt of {answer} names the decision {name}"
+        # The lesson's worked example makes the same decision under the same name ("What the exercise expects").
+        assert re.search(rf"^\s*{name} = .*# decision", lesson_code(), re.M), f"no worked example of {name}"
+
+
+def test_06_the_intro_and_the_lesson_say_what_is_expected():
+    intro = " ".join(prompt("intro").split())
+    assert "**written for you**" in intro and "the **decisions**" in intro
+    lesson = notebooks.read(ROOT / "course" / f"{AID}.ipynb").cells[1].source
+    assert "**What the exercise expects.**" in lesson and "never write a loop from" in " ".join(lesson.split())
+
+
+def test_06_misconceptions_in_scaffolded_questions_only_change_the_decisions():
+    variants = yaml.safe_load((ROOT / "tests" / "misconceptions" / f"{AID}.yaml").read_text())
+    checked = 0
+    for variant in variants:
+        if variant["answer"] not in SCAFFOLDED:
+            continue
+        _, decisions = SCAFFOLDED[variant["answer"]]
+        given, pending = scaffold_lines(prompt(variant["answer"])), []
+        for line in [line for line in variant["code"].splitlines() if line.strip()]:
+            if given and line == given[0]:
+                given.pop(0)
+            else:
+                pending.append(line)
+        assert not given, f"{variant['misconception']}: the given code is not all there: {given[:2]}"
+        for line in pending:
+            stripped = line.strip()
+            assert stripped.startswith("import ") or assigned(stripped) <= decisions and assigned(stripped), (
+                f"{variant['misconception']}: only decision lines may differ, not {stripped!r}")
+        checked += 1
+    assert checked >= 2 * len(SCAFFOLDED)
+
+
+def test_06_reports_meet_a_503_whose_retry_after_is_a_date():
+    setup = prompt("q4-setup")
+    assert "http_date=True" in setup and 'status=503' in setup
+    assert "**date**" in prompt("q4-prompt") and "RFC 9110 section 10.2.3" in prompt("q4-prompt")
+    server = api.start(quiet=True)
+    try:
+        exec(setup, {"shop": server})  # noqa: S102 - the course's own setup cell
+        busy = requests.get(f"{server.url}/v1/reports/settlements/2026-05", headers=bearer(), timeout=10)
+    finally:
+        server.stop()
+    assert busy.status_code == 503 and not busy.headers["Retry-After"].isdigit()
+    assert 1 <= seconds_to_wait(busy.headers) <= 3

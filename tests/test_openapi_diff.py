@@ -175,6 +175,12 @@ def test_the_shipped_description_matches_what_the_running_api_serves():
             assert ours_named == {p["name"] for p in served["paths"][path][method].get("parameters", [])}, path
             success = {c for c in op["responses"] if c.startswith("2")}
             assert success == {c for c in served["paths"][path][method]["responses"] if c.startswith("2")}
+            # Every error status the shipped description gives is one the API documents for that operation:
+            # a bad query parameter is 400 there, never 422 (which is about a request body's content).
+            errors = {c for c in op["responses"] if c[0] in "45"}
+            assert errors <= set(served["paths"][path][method]["responses"]), (method, path)
+            if "requestBody" not in op:
+                assert "422" not in errors, (method, path)
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [

@@ -430,7 +430,7 @@ def _base() -> dict:
             "summary": "List customers (cursor pagination)",
             "parameters": [version, _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100}),
                            _param("starting_after", "query", {"type": "string", "pattern": r"^cus_\d{4}$"})],
-            "responses": {"200": _json(_ref("CustomerList")), **_errors("401", "404", "422")}}},
+            "responses": {"200": _json(_ref("CustomerList")), **_errors("400", "401", "404")}}},
         "/v1/customers/{customer_id}": {"get": {
             "summary": "Get a customer",
             "parameters": [version, _param("customer_id", "path", {"type": "string"}, required=True)],
@@ -439,7 +439,7 @@ def _base() -> dict:
             "get": {"summary": "List payments, newest first (page numbers, Link header)",
                     "parameters": [_param("page", "query", {"type": "integer", "minimum": 1, "maximum": 100_000}),
                                    _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 100})],
-                    "responses": {"200": _json(_ref("PaymentList")), **_errors("401", "422")}},
+                    "responses": {"200": _json(_ref("PaymentList")), **_errors("400", "401")}},
             "post": {"summary": "Take a card payment", "parameters": [idempotency],
                      "requestBody": with_body("PaymentIn"),
                      "responses": {"201": _json(_ref("Payment"), "Created"), **_errors("400", "401", "404", "422")}}},
@@ -464,7 +464,7 @@ def _base() -> dict:
             "parameters": [_param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100})],
             "responses": {"200": _json({"type": "object", "properties": {
                 "object": {"type": "string"}, "data": {"type": "array", "items": {"type": "object"}},
-                "has_more": {"type": "boolean"}}}), **_errors("401", "422")}}},
+                "has_more": {"type": "boolean"}}}), **_errors("400", "401")}}},
         "/v1/messages": {"post": {
             "summary": "Send a shop a text or an e-mail (queued)", "requestBody": with_body("MessageIn"),
             "responses": {"202": _json({"type": "object", "properties": {

@@ -1,7 +1,9 @@
 """The Tillpoint API as a FastAPI application: what a real payments API does, on 127.0.0.1.
 
 Every answer is JSON, errors included (`{"error": {"type", "code", "message"}}`), with the status
-code HTTP defines for it (RFC 9110; 429 from RFC 6585). Requests carry an API key, may pin an API
+code HTTP defines for it (RFC 9110; 429 from RFC 6585): a request that is itself wrong (a body that is not
+JSON, a query parameter out of range) is 400; a well-formed JSON body whose content breaks a rule is 422
+(RFC 9110 section 15.5.21 is about the request's content). Requests carry an API key, may pin an API
 version, are rate limited per key, may carry an Idempotency-Key on POST, and are recorded so a
 lesson or a grader can see how a client behaved. `/docs` serves the OpenAPI description with
 Swagger UI from files inside the kit, so it works offline; its Authorize button takes the key (the
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import time
 from datetime import datetime, timezone
 from importlib import resources
 from typing import Literal
@@ -27,6 +31,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tpmkit.api import schemas, webhooks
+from tpmkit.api.client import parse_retry_after
 from tpmkit.api.schemas import responses
 from tpmkit.api.store import REPORT_MONTHS, Store, settlement_report
 from tpmkit.api.traffic import Faults, RateLimiter, RequestLog, limit_group
@@ -176,9 +181,10 @@ def _add_traffic_middleware(app: FastAPI) -> None:
         response = _refuse(app, request, key, headers)
         fault = None if response else app.state.faults.take(method, path)
         if response is None and fault and fault.status:
-            retry = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            retry_after = fault.retry_after_header(time.time())
             response = error_response(fault.status, "service_unavailable",
-                                      "The service is briefly unavailable; retry with back-off.", retry)
+                                      "The service is briefly unavailable; retry with back-off.",
+                                      {"Retry-After": retry_after} if retry_after is not None else {})
         if response is None:
             request.state.key = key
             request.state.version = request.headers.get("tillpoint-version") or LATEST
@@ -191,12 +197,21 @@ def _add_traffic_middleware(app: FastAPI) -> None:
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         response.headers["Tillpoint-Version"] = request.headers.get("tillpoint-version") or LATEST
-        retry_after = response.headers.get("retry-after")
         log.add(sent=sent, method=method, path=path, query=str(request.url.query), key=key,
-                status=response.status_code, retry_after=int(retry_after) if retry_after else None,
+                status=response.status_code, retry_after=_told_to_wait(response.headers.get("retry-after")),
                 idempotency_key=request.headers.get("idempotency-key"),
                 replayed=response.headers.get("idempotent-replayed") == "true", answered=log.now())
         return response
+
+
+def _told_to_wait(value: str | None) -> int | float | None:
+    """For the record: the seconds a Retry-After told the client to wait, whichever form it took (RFC 9110
+    section 10.2.3); whole seconds as sent, a date as the seconds from now until it (to the hundredth)."""
+    parsed = parse_retry_after(value, datetime.now(timezone.utc))
+    if parsed is None:
+        return None
+    seconds, form = parsed
+    return int(seconds) if form == "seconds" else math.floor(seconds * 100) / 100
 
 
 def _refuse(app: FastAPI, request: Request, key: str, headers: dict) -> JSONResponse | None:
@@ -242,8 +257,15 @@ def _add_error_handlers(app: FastAPI) -> None:
         if first.get("type") == "json_invalid" or tuple(first.get("loc", ())) == ("body",):
             return error_response(400, "invalid_json",
                                   "The request body must be a JSON object (send Content-Type: application/json).")
-        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-        return error_response(422, "invalid_parameter", f"{where or 'request'}: {first.get('msg', 'invalid')}.")
+        loc = tuple(first.get("loc", ()))
+        message = first.get("msg", "invalid")
+        if loc and loc[0] in ("query", "path", "header"):
+            # Not the request's content: the request itself is wrong (RFC 9110 section 15.5.1; Stripe does the same).
+            return error_response(400, "invalid_parameter", f"{loc[0].capitalize()} parameter "
+                                  f"{'.'.join(str(part) for part in loc[1:])}: {message}.")
+        # The JSON body is well formed but its content breaks a rule (RFC 9110 section 15.5.21).
+        where = ".".join(str(part) for part in loc if part != "body")
+        return error_response(422, "invalid_parameter", f"{where or 'request'}: {message}.")
 
 
 def _stored(request: Request, idempotency_key: str | None, fingerprint: str) -> JSONResponse | None:
@@ -314,7 +336,7 @@ def _add_routes(app: FastAPI) -> None:
 
     @v1.get("/customers", tags=["customers"], responses=responses(
         200, schemas.CustomerList, "A page of customers.",
-        {404: ("unknown_cursor",), 422: ("invalid_parameter",)}))
+        {400: ("invalid_parameter",), 404: ("unknown_cursor",)}))
     async def list_customers(request: Request, limit: int = Query(10, ge=1, le=100),
                              starting_after: str | None = Query(None, pattern=r"^cus_\d{4}$")):
         """Shops using Tillpoint, oldest first, a page at a time (cursor pagination: pass the last id you saw)."""
@@ -337,7 +359,7 @@ def _add_routes(app: FastAPI) -> None:
         return _versioned(customer, request.state.version)
 
     @v1.get("/payments", tags=["payments"], responses=responses(
-        200, schemas.PaymentList, "A page of payments.", {422: ("invalid_parameter",)},
+        200, schemas.PaymentList, "A page of payments.", {400: ("invalid_parameter",)},
         headers={"Link": schemas.header("URLs of the next, prev, first and last pages (RFC 8288)", "string"),
                  "X-Total-Count": schemas.header("how many payments there are")}))
     async def list_payments(request: Request, page: int = Query(1, ge=1, le=100_000),
@@ -431,7 +453,7 @@ def _add_routes(app: FastAPI) -> None:
         return row
 
     @v1.get("/events", tags=["webhooks"], responses=responses(
-        200, schemas.EventList, "The newest events.", {422: ("invalid_parameter",)}))
+        200, schemas.EventList, "The newest events.", {400: ("invalid_parameter",)}))
     async def list_events(limit: int = Query(10, ge=1, le=100)):
         """The newest events: what webhooks were sent about."""
         with store.lock:

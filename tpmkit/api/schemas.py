@@ -130,7 +130,12 @@ RATE_HEADERS = {"RateLimit-Limit": header("requests allowed per window, for this
                 "RateLimit-Remaining": header("requests left in this window"),
                 "RateLimit-Reset": header("seconds until the window starts again")}
 VERSION_HEADER = {"Tillpoint-Version": header("the API version that answered", "string")}
-RETRY_AFTER = {"Retry-After": header("seconds to wait before trying again")}
+# RFC 9110 section 10.2.3: Retry-After is a number of seconds or an HTTP-date. A 429 from Tillpoint always
+# sends seconds; a 503 may send either, so a client must read both (tpmkit.api.retry_after_seconds does).
+RETRY_AFTER_SECONDS = {"Retry-After": header("whole seconds to wait before sending the request again")}
+RETRY_AFTER_EITHER = {"Retry-After": header("how long to wait before trying again: whole seconds (`2`), or the "
+                                            "HTTP-date after which to retry (`Wed, 01 Jul 2026 09:30:02 GMT`)",
+                                            "string")}
 
 _MEANING = {
     400: "Bad request: fix it before sending it again.",
@@ -139,13 +144,14 @@ _MEANING = {
     404: "Not found.",
     413: "The request body is over 64 KB.",
     422: "Understood, but the content breaks a rule: change it before sending it again.",
-    429: "Too many requests: wait Retry-After seconds, then send it again.",
+    429: "Too many requests: wait Retry-After seconds, then send the same request again.",
     500: "Tillpoint failed. Retry later (a POST only with the same Idempotency-Key).",
-    503: "Tillpoint is briefly unavailable: wait Retry-After seconds, then retry.",
+    503: "Tillpoint is briefly unavailable: wait as long as Retry-After says (seconds, or until a date), "
+         "then retry.",
     "5XX": "Another server or gateway failure (502, 504): retry later, with back-off.",
 }
 _HEADERS = {401: {"WWW-Authenticate": header("how to authenticate: Bearer", "string")},
-            429: {**RETRY_AFTER, **RATE_HEADERS}, 503: RETRY_AFTER}
+            429: {**RETRY_AFTER_SECONDS, **RATE_HEADERS}, 503: RETRY_AFTER_EITHER}
 # What any /v1 call can get (tpmkit.api.app's middleware answers these before the operation runs).
 _EVERY_CALL = {400: ("unsupported_version",), 401: ("missing_api_key", "invalid_api_key"), 429: ("rate_limited",),
                500: ("internal_error", "service_unavailable"), 503: ("service_unavailable",),

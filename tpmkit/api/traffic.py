@@ -10,6 +10,8 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
 
 from tpmkit.errors import KitError
 
@@ -69,6 +71,17 @@ class _Fault:
     status: int = 0          # answer with this status instead of running the request
     seconds: float = 0.0     # or run it, then hold the response this long
     retry_after: int | None = None
+    http_date: bool = False  # send Retry-After as the moment to retry (an HTTP-date), not as seconds
+
+    def retry_after_header(self, now: float) -> str | None:
+        """The Retry-After value this fault sends at Unix time `now`, or None when it sends none."""
+        if self.retry_after is None:
+            return None
+        if not self.http_date:
+            return str(self.retry_after)
+        # An HTTP-date has whole seconds: round up, so the date is never sooner than `retry_after` from now.
+        moment = datetime.fromtimestamp(math.ceil(now) + self.retry_after, timezone.utc)
+        return format_datetime(moment, usegmt=True)
 
 
 class Faults:
@@ -78,11 +91,23 @@ class Faults:
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
 
-    def fail(self, route: str, status: int = 503, count: int = 1, retry_after: int | None = 1) -> None:
-        """The next `count` requests to `route` get `status` (default 503, with Retry-After) without running."""
+    def fail(self, route: str, status: int = 503, count: int = 1, retry_after: int | None = 1,
+             http_date: bool = False) -> None:
+        """The next `count` requests to `route` get `status` (default 503, with Retry-After) without running.
+
+        `retry_after` is the wait in whole seconds (None sends no Retry-After). With `http_date=True` the
+        header says it the other way RFC 9110 allows: the date and time after which to retry."""
         if status not in (500, 502, 503, 504):
             raise KitError(f"A fault's status is 500, 502, 503 or 504, not {status!r}.")
-        self._add(_Fault(*_route(route), left=self._count(count), status=status, retry_after=retry_after))
+        if retry_after is not None and (not isinstance(retry_after, int) or isinstance(retry_after, bool)
+                                        or not 0 <= retry_after <= 600):
+            raise KitError(f"retry_after is a whole number of seconds from 0 to 600 (or None), not {retry_after!r}.")
+        if not isinstance(http_date, bool):
+            raise KitError(f"http_date is True (send Retry-After as a date) or False (as seconds), not {http_date!r}.")
+        if http_date and retry_after is None:
+            raise KitError("http_date=True sends Retry-After as a date, so it needs retry_after in seconds too.")
+        self._add(_Fault(*_route(route), left=self._count(count), status=status, retry_after=retry_after,
+                         http_date=http_date))
 
     def slow(self, route: str, seconds: float, count: int = 1) -> None:
         """The next `count` requests to `route` run, but their responses are held back `seconds`."""
