@@ -8,7 +8,9 @@ the output it may leave in the graded notebook. Anything else that goes wrong wh
 submission makes that submission `ungradable`, with a reason; it never stops the batch.
 
 Tests that hand learner code their inputs (trusted.CompiledTest.probing) run after the learner's
-last cell, so no later learner cell can print those inputs into the graded notebook.
+last cell, so no later learner cell can print those inputs into the graded notebook. So do tests that
+must run in the learner's kernel (kernel mode, `_kernel_tests`), hidden parts last, so no learner cell
+runs after hidden test code that the kernel remembers.
 """
 
 from __future__ import annotations
@@ -289,7 +291,7 @@ def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox
     if replica is not None:
         kernel.ro_files, kernel.env = (services,), {SERVICES_ENV: str(services)}
     session = _Session(kernel, timeout, budget)
-    out_cells, results, deferred = [], {}, []
+    out_cells, results, deferred, in_kernel = [], {}, [], []
     segment: list[CellResult] = []
     try:
         try:
@@ -312,7 +314,7 @@ def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox
             visible = plan_mod.Step("test", assignment_mod.visible_part(step.source), "source", step.grade_id)
             out_cells.append((visible, source_cell, question.id))
             if modes[question.id][0] == trusted.KERNEL:
-                results[question.id] = _kernel_test(question, plan, session, timeout)
+                in_kernel.append(question)   # after the learner's last cell, see _kernel_tests
                 segment = []
                 continue
             compiled = trusted.compile_test(question.test_source, asg.imports, needed)
@@ -323,6 +325,7 @@ def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox
             segment = []
         for question, compiled, earlier in deferred:
             results[question.id] = _test(question, compiled, asg.imports, plan, session, earlier, timeout, replica)
+        results.update(_kernel_tests(in_kernel, plan, session, timeout))
     finally:
         kernel.stop()
         if replica is not None:
@@ -365,34 +368,43 @@ def _test(question, compiled, imports: str, plan, session: _Session, segment: li
     return result(outcome.status, outcome.message)
 
 
-def _kernel_test(question, plan, session: _Session, timeout: float) -> QuestionResult:
-    """A test that cannot run on fetched values (trusted.mode_for) runs where stock nbgrader runs every test:
-    in the learner's kernel, after their code so far. Still sandboxed and limited; its outputs stay out of the
-    graded notebook (they could show hidden values), and only its verdict comes back."""
-    def result(status: str, message: str, score: float = 0.0) -> QuestionResult:
+def _kernel_tests(questions: list, plan, session: _Session, timeout: float) -> dict[str, QuestionResult]:
+    """Tests that cannot run on fetched values (trusted.mode_for) run where stock nbgrader runs every test: in
+    the learner's kernel. Still sandboxed and limited, with their outputs kept out of the graded notebook and
+    only a verdict reported. They run after the learner's last cell, all visible parts first and then all
+    hidden parts, so no learner code runs after hidden test code and could show it (IPython keeps every cell's
+    source): a failed visible part may quote its error, a failed hidden part names only Python's exception."""
+    results: dict[str, QuestionResult] = {}
+
+    def result(question, status: str, message: str, score: float = 0.0) -> QuestionResult:
         return QuestionResult(question.id, score, question.points, status, message, trusted.KERNEL)
 
-    missing = [a for a in question.answer_ids if a in plan.missing]
-    if missing:
-        return result("missing", "The answer cell for this question is not in your notebook (was it deleted?).")
-    hidden = "".join(m.group(0) for m in assignment_mod.HIDDEN.finditer(question.test_source))
-    parts = [("visible", assignment_mod.HIDDEN.sub("", question.test_source)), ("hidden", hidden)]
-    ran = []
-    for part, source in parts:
-        if not source.strip():
-            continue
+    def run(question, source: str, part: str) -> None:
+        if question.id in results or not source.strip():
+            return
         outcome = session.run(source)
-        ran.append(outcome)
         problem = _segment_problem([outcome])
         if problem:
-            return result(problem if problem == "timeout" else "error", _PROBLEM_MESSAGES[problem].format(t=timeout))
-        if outcome.status == "error":
+            status = problem if problem == "timeout" else "error"
+            results[question.id] = result(question, status, _PROBLEM_MESSAGES[problem].format(t=timeout))
+        elif outcome.status == "error":
             # A learner can name an exception anything: only Python's own names are repeated.
             ename = outcome.ename if outcome.ename in kernel_mod.BUILTIN_EXCEPTIONS else "an error"
-            if part == "hidden":
-                return result("failed", f"A hidden test did not pass ({ename}).")
-            return result("failed", f"The visible test did not pass ({ename}: {str(outcome.evalue)[:200]}).")
-    return result("passed", "Passed.", question.points)
+            results[question.id] = result(question, "failed", f"A hidden test did not pass ({ename})." if part ==
+                                          "hidden" else f"The visible test did not pass ({ename}: "
+                                          f"{str(outcome.evalue)[:200]}).")
+
+    for question in questions:
+        if any(a in plan.missing for a in question.answer_ids):
+            results[question.id] = result(question, "missing", "The answer cell for this question is not in your "
+                                                               "notebook (was it deleted?).")
+    for question in questions:
+        run(question, assignment_mod.HIDDEN.sub("", question.test_source), "visible")
+    for question in questions:
+        run(question, "".join(m.group(0) for m in assignment_mod.HIDDEN.finditer(question.test_source)), "hidden")
+    for question in questions:
+        results.setdefault(question.id, result(question, "passed", "Passed.", question.points))
+    return results
 
 
 def _test_outputs(q: QuestionResult) -> list[dict]:

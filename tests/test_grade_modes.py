@@ -35,7 +35,9 @@ TESTS = {
     "correct_squares": ('assert squares(1) == [1]\nassert squares(2) == [1, 4]\n### BEGIN HIDDEN TESTS\n'
                         'assert squares(10)[-1] == 100\n### END HIDDEN TESTS\n', 1),
     "squares_invalid_input": ('try:\n    squares(0)\nexcept ValueError:\n    pass\nelse:\n'
-                              '    raise AssertionError("did not raise")\n', 1),
+                              '    raise AssertionError("did not raise")\n### BEGIN HIDDEN TESTS\n'
+                              'try:\n    squares(-4)\nexcept ValueError:\n    pass\nelse:\n'
+                              '    raise AssertionError("negative")\n### END HIDDEN TESTS\n', 1),
     "uses_squares": ('orig_squares = squares\ndel squares\ntry:\n    sum_of_squares(1)\nexcept NameError:\n'
                      '    pass\nelse:\n    raise AssertionError("sum_of_squares does not use squares")\n'
                      'finally:\n    squares = orig_squares\n', 1),
@@ -102,6 +104,10 @@ def report(course, tmp_path_factory):
         "solution": {},
         "no-valueerror": {"squares": "def squares(n):\n    return [i ** 2 for i in range(1, n + 1)]\n"},
         "reimplements": {"sum_of_squares": "def sum_of_squares(n):\n    return sum(i * i for i in range(1, n + 1))\n"},
+        # an answer cell below a kernel-mode test prints every cell source the kernel has seen
+        "reads-history": {"sum_of_squares": "def sum_of_squares(n):\n    return sum(squares(n))\n"
+                          "import linecache\nprint(In)\n"
+                          "print([''.join(v[2]) for v in list(linecache.cache.values())])\n"},
     }
     for student, overrides in variants.items():
         nb = fill_answers(released, source, overrides)
@@ -128,3 +134,13 @@ def test_kernel_mode_tests_still_discriminate(report):
 def test_a_kernel_mode_failure_shows_no_hidden_code(report):
     failed = next(q for q in report["no-valueerror"]["questions"] if q["id"] == "squares_invalid_input")
     assert failed["status"] == "failed" and "did not raise" in failed["message"]   # a visible test's own words
+
+
+def test_hidden_kernel_mode_code_never_reaches_the_graded_notebook(report, course):
+    """Kernel-mode tests run after the learner's last cell, hidden parts last: a later answer cell that
+    prints the kernel's history finds no hidden test there."""
+    assert grading.scores(report["reads-history"]) == {"correct_squares": 1, "squares_invalid_input": 1,
+                                                       "uses_squares": 1}
+    graded = (course / "autograded" / "reads-history" / AID / f"{AID}.ipynb").read_text()
+    assert "linecache.cache" in graded   # the learner's cell ran and printed
+    assert "squares(-4)" not in graded and "negative" not in graded
