@@ -68,15 +68,17 @@ class Page:
 
 
 def prompts(asg: assignment_mod.Assignment) -> dict[str, str]:
-    """Question id -> its prompt: the course's markdown from the last heading before its answer cells."""
+    """Question id -> its prompt: the course's markdown from the last heading before its answer cells. A test
+    cell with no prompt of its own (one part of a question graded in parts) shares the prompt before it."""
     index = {c.grade_id: c.index for c in asg.cells if c.grade_id}
-    out, previous = {}, -1
+    out, previous, last = {}, -1, ""
     for q in asg.questions:
         first = min(index[a] for a in q.answer_ids if a in index) if q.answer_ids else index[q.id]
         cells = [c for c in asg.cells[previous + 1:first] if c.cell_type == "markdown" and c.role == "locked"
                  and not any(marker in c.source for marker in MARKERS)]
         headed = [i for i, c in enumerate(cells) if c.source.lstrip().startswith("#")]
-        out[q.id] = "\n\n".join(c.source.strip() for c in (cells[headed[-1]:] if headed else cells))
+        last = "\n\n".join(c.source.strip() for c in (cells[headed[-1]:] if headed else cells)) or last
+        out[q.id] = last
         previous = index[q.id]
     return out
 

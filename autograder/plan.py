@@ -70,7 +70,7 @@ def build(assignment: Assignment, cells: list) -> Plan:
             continue
         cell_type = cell.get("cell_type")
         match = by_grade.get(_grade_id(cell)) or by_cell_id.get(_cell_id(cell))
-        if match is None and _grade_id(cell) is None and _cell_id(cell) is None:
+        if match is None and _grade_id(cell) is None and _cell_id(cell) is None and isinstance(cell_type, str):
             same = by_text.get((cell_type, _text(cell).strip()))
             match = same.pop(0) if same else None
         if match is not None and match.cell_type == cell_type:
