@@ -28,7 +28,8 @@ class SourceCell:
     cell_type: str
     source: str
     grade_id: str | None
-    role: str  # "answer" (learner writes it), "test" (autograded), "written" (hand-graded answer), "locked"
+    role: str  # "answer" (learner writes it), "test" (autograded), "written" (hand-graded answer),
+    #            "task" (nbgrader's task cell: the course's text, the whole notebook graded by hand), "locked"
     points: float = 0.0
     metadata: dict = field(default_factory=dict, compare=False)  # the released cell's metadata (nbgrader checksum)
     released: str | None = None   # the released (student) text of an answer cell: unchanged means unanswered
@@ -74,6 +75,8 @@ def visible_part(test_source: str) -> str:
 def _role(cell) -> tuple[str, float]:
     meta = cell.metadata.get("nbgrader", {})
     points = float(meta.get("points", 0) or 0)
+    if meta.get("task"):
+        return "task", points
     if meta.get("solution") and meta.get("grade"):
         return "written", points
     if meta.get("solution"):
@@ -119,6 +122,8 @@ def load(course: Path, aid: str) -> Assignment:
             pending = []
         elif role == "written":
             questions.append(Question(gid, points, True, answer_ids=(gid,)))
+        elif role == "task":   # graded by hand on the notebook as a whole: there is no answer cell to be blank
+            questions.append(Question(gid, points, True))
     if not any(not q.manual for q in questions):
         raise AssignmentError(f"{path.name} has no autograded test cells: is it an nbgrader source notebook?")
     ids = [q.id for q in questions]

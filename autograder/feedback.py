@@ -73,6 +73,10 @@ def prompts(asg: assignment_mod.Assignment) -> dict[str, str]:
     index = {c.grade_id: c.index for c in asg.cells if c.grade_id}
     out, previous, last = {}, -1, ""
     for q in asg.questions:
+        if asg.cells[index[q.id]].role == "task":   # a task cell is its own prompt
+            out[q.id] = asg.cells[index[q.id]].source.strip()
+            previous = index[q.id]
+            continue
         first = min(index[a] for a in q.answer_ids if a in index) if q.answer_ids else index[q.id]
         cells = [c for c in asg.cells[previous + 1:first] if c.cell_type == "markdown" and c.role == "locked"
                  and not any(marker in c.source for marker in MARKERS)]

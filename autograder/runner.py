@@ -331,7 +331,9 @@ def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox
         if replica is not None:
             replica.close()
     cells_out = [_cell(c[0], c[1], _test_outputs(results[c[2]])) if isinstance(c, tuple) else c for c in out_cells]
-    manual = [{"id": q.id, "max_score": q.points, "answered": q.id in plan.found - plan.unchanged}
+    # A written answer left as released is blank (nbgrader's automatic 0); a task has no answer cell of its own.
+    manual = [{"id": q.id, "max_score": q.points,
+               "answered": q.id in plan.found - plan.unchanged if q.answer_ids else True}
               for q in asg.questions if q.manual]
     nb = nbformat.v4.new_notebook(cells=cells_out)
     nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import assignment, grade, release, runner, trusted
+from autograder import assignment, grade, gradebook, records, release, runner, trusted
 from autograder.scratch import fill_answers
 from tests import grading
 
@@ -57,6 +57,8 @@ def source_notebook() -> nbformat.NotebookNode:
     cells.append(nbformat.v4.new_code_cell(SUM, metadata=meta("sum_of_squares", solution=True)))
     cells.append(nbformat.v4.new_code_cell(TESTS["uses_squares"][0],
                                            metadata=meta("uses_squares", grade=True, points=1)))
+    cells.append(nbformat.v4.new_markdown_cell("Is your `sum_of_squares` readable? (graded by hand)",
+                                               metadata=meta("style", task=True, points=2, locked=True)))
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.nbformat_minor = 4   # as nbgrader's own examples: no cell ids
     for cell in nb.cells:
@@ -121,6 +123,15 @@ def test_the_solution_earns_everything_and_each_question_says_where_it_ran(repor
     assert grading.scores(entry) == {"correct_squares": 1, "squares_invalid_input": 1, "uses_squares": 1}
     assert {q["id"]: q["mode"] for q in entry["questions"]} == {
         "correct_squares": "grader", "squares_invalid_input": "kernel", "uses_squares": "kernel"}
+
+
+def test_a_task_cell_is_a_hand_graded_question_never_blank(report, course):
+    """nbgrader's task cells (the whole notebook graded by hand) appear with the written answers."""
+    for student in ("solution", "blank"):
+        assert report[student]["manual_questions"] == [{"id": "style", "max_score": 2.0, "answered": True}]
+    with records.open_gradebook(gradebook.default_url(course)) as gb:   # waiting for the instructor in formgrader
+        grade_row = gb.find_grade("style", AID, AID, "blank")
+        assert grade_row.auto_score is None and grade_row.needs_manual_grade
 
 
 def test_kernel_mode_tests_still_discriminate(report):
