@@ -99,6 +99,20 @@ def _imports(cells: list[SourceCell]) -> str:
     return "\n".join(lines)
 
 
+def _not_found(course: Path, aid: str) -> str:
+    """Why there is no solutions/AID/AID.ipynb, in one sentence that says what tpm-grade reads today."""
+    folder = course / "solutions" / aid
+    if folder.is_dir():
+        held = sorted(p.name for p in folder.glob("*.ipynb"))
+        return (f"{folder} has no {aid}.ipynb (it holds {', '.join(held) or 'no notebooks'}): tpm-grade grades one "
+                f"notebook per assignment, named after it; name the notebook {aid}.ipynb.")
+    if not (course / "solutions").is_dir() and (course / "source" / aid).is_dir():
+        return (f"{course} keeps its assignments in nbgrader's default source/ folder; tpm-grade reads "
+                f"solutions/{aid}/{aid}.ipynb for now: copy or link source/{aid} to solutions/{aid}.")
+    known = sorted(p.name for p in (course / "solutions").glob("*") if p.is_dir())
+    return f"No assignment '{aid}' in {course / 'solutions'} (known: {', '.join(known) or 'none'})."
+
+
 def load(course: Path, aid: str) -> Assignment:
     """Read solutions/AID/AID.ipynb (and the released copy's checksums, when there is one)."""
     folder = Path(course) / "solutions" / aid
@@ -106,9 +120,7 @@ def load(course: Path, aid: str) -> Assignment:
         raise AssignmentError(f"'{aid}' is not an assignment id: ids look like 07-slos.")
     path = folder / f"{aid}.ipynb"
     if not path.is_file():
-        known = sorted(p.name for p in (Path(course) / "solutions").glob("*") if p.is_dir())
-        raise AssignmentError(f"No assignment '{aid}' in {Path(course) / 'solutions'} "
-                              f"(known: {', '.join(known) or 'none'}).")
+        raise AssignmentError(_not_found(Path(course), aid))
     nb = notebooks.read(path)
     cells, questions, pending = [], [], []
     for index, cell in enumerate(nb.cells):
