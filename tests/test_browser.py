@@ -186,7 +186,9 @@ def progress_rows(page, base: str) -> dict[str, list[str]]:
     table.wait_for(timeout=90_000)
     rows = {}
     for row in table.locator("tbody tr").all():
-        cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+        # textContent, not innerText: JupyterLab skips rendering output that is off screen
+        # (content-visibility), and innerText of skipped rows is empty
+        cells = [c.strip() for c in row.locator("td").all_text_contents()]
         rows[cells[0]] = cells[1:]
     return rows
 
