@@ -1,6 +1,8 @@
-"""An assignment as the grader sees it: read from the course's solutions/ID/ID.ipynb, never from a submission.
+"""An assignment as the grader sees it: read from the course's source folder, never from a submission.
 
-The source notebook is the single truth for the order of cells, which cells are answers, which are
+The folder is the course's nbgrader source directory (`course_config`: `solutions/` in this kit,
+`source/` in a stock nbgrader course); each notebook in `SOURCE/ID/` is graded on its own. The
+source notebook is the single truth for the order of cells, which cells are answers, which are
 tests (with their hidden parts), and how many points each question is worth.
 """
 
@@ -10,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from autograder import notebooks
+from autograder import course_config, notebooks
 
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.MULTILINE | re.DOTALL)
 
@@ -53,6 +55,9 @@ class Assignment:
     cells: list[SourceCell]
     questions: list[Question]
     imports: str                               # import statements of the locked code cells, run by the grader
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)   # data files put beside the notebook
+    autotest: bool = False                     # has ### AUTOTEST lines, not yet instantiated (with_instantiated_tests)
+    learner_kept: tuple[str, ...] = ()         # files a learner's own copy of is kept (Autograde.exclude_overwriting)
 
     @property
     def answer_ids(self) -> set[str]:
@@ -99,29 +104,102 @@ def _imports(cells: list[SourceCell]) -> str:
     return "\n".join(lines)
 
 
-def _not_found(course: Path, aid: str) -> str:
-    """Why there is no solutions/AID/AID.ipynb, in one sentence that says what tpm-grade reads today."""
-    folder = course / "solutions" / aid
-    if folder.is_dir():
-        held = sorted(p.name for p in folder.glob("*.ipynb"))
-        return (f"{folder} has no {aid}.ipynb (it holds {', '.join(held) or 'no notebooks'}): tpm-grade grades one "
-                f"notebook per assignment, named after it; name the notebook {aid}.ipynb.")
-    if not (course / "solutions").is_dir() and (course / "source" / aid).is_dir():
-        return (f"{course} keeps its assignments in nbgrader's default source/ folder; tpm-grade reads "
-                f"solutions/{aid}/{aid}.ipynb for now: copy or link source/{aid} to solutions/{aid}.")
-    known = sorted(p.name for p in (course / "solutions").glob("*") if p.is_dir())
-    return f"No assignment '{aid}' in {course / 'solutions'} (known: {', '.join(known) or 'none'})."
+AUTOTEST = re.compile(r"^[ \t]*### (HASHED )?AUTOTEST", re.MULTILINE)
+FILES_MAX_BYTES = 50 * 1024**2   # an assignment's data files travel to every worker; more is not an exercise
+
+
+def _unknown(layout: course_config.CourseLayout, aid: str) -> str:
+    """Why there is no assignment AID, in one sentence that names the folder looked in."""
+    base = layout.root / layout.source
+    known = sorted(p.name for p in base.glob("*") if p.is_dir() and any(p.glob("*.ipynb"))) if base.is_dir() else []
+    where = f"{base}" + ("" if layout.from_config or layout.source != "source" else
+                         " (nbgrader's default; a course's nbgrader_config.py can name another folder)")
+    return f"No assignment '{aid}' in {where} (known: {', '.join(known) or 'none'})."
+
+
+def notebook_names(course: Path, aid: str) -> list[str]:
+    """The notebooks of assignment AID (file names, sorted), as nbgrader finds them: SOURCE/AID/*.ipynb."""
+    layout = course_config.load(course)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", aid or ""):
+        raise AssignmentError(f"'{aid}' is not an assignment id: ids look like 07-slos.")
+    folder = layout.folder("source", aid)
+    names = sorted(p.name for p in folder.glob("*.ipynb") if p.is_file()) if folder.is_dir() else []
+    if not names:
+        raise AssignmentError(_unknown(layout, aid))
+    return names
+
+
+def load_all(course: Path, aid: str) -> list[Assignment]:
+    """Every notebook of assignment AID, each graded on its own (nbgrader's notebooks of one assignment)."""
+    layout = course_config.load(course)
+    names = notebook_names(course, aid)
+    files = _data_files(layout, aid)
+    kept = tuple(layout.exclude_overwriting.get(aid, ()))
+    out = [replace(_load_notebook(layout, aid, name, files), learner_kept=kept) for name in names]
+    if not any(q for a in out for q in a.questions):
+        raise AssignmentError(f"{aid} has no graded cells in {', '.join(names)}: is it an nbgrader source folder?")
+    return out
 
 
 def load(course: Path, aid: str) -> Assignment:
-    """Read solutions/AID/AID.ipynb (and the released copy's checksums, when there is one)."""
-    folder = Path(course) / "solutions" / aid
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", aid or ""):
-        raise AssignmentError(f"'{aid}' is not an assignment id: ids look like 07-slos.")
-    path = folder / f"{aid}.ipynb"
-    if not path.is_file():
-        raise AssignmentError(_not_found(Path(course), aid))
+    """The one notebook of assignment AID, for the commands that take one notebook per assignment."""
+    found = load_all(course, aid)
+    if len(found) > 1:
+        raise AssignmentError(f"{aid} has {len(found)} notebooks ({', '.join(a.notebook for a in found)}); "
+                              "this command takes one notebook per assignment (tpm-grade grade takes several).")
+    return found[0]
+
+
+def _data_files(layout: course_config.CourseLayout, aid: str) -> dict[str, bytes]:
+    """The assignment's files other than notebooks (relative path -> bytes), put beside every submission as
+    nbgrader's autograde does; CourseDirectory.ignore leaves some out, and links are never followed."""
+    folder = layout.folder("source", aid)
+    files, total = {}, 0
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_symlink() or not path.is_file() or path.suffix == ".ipynb" or layout.ignored(relative):
+            continue
+        files[relative] = path.read_bytes()
+        total += len(files[relative])
+        if total > FILES_MAX_BYTES:
+            raise AssignmentError(f"{folder} holds more than {FILES_MAX_BYTES // 1024**2} MB of files besides "
+                                  "its notebooks; keep large data out of the assignment folder.")
+    return files
+
+
+def _cells_with_header(layout: course_config.CourseLayout, nb) -> list:
+    """The source's cells with the course's header and footer notebooks around them, as released."""
+    cells = list(nb.cells)
+    for which, at_start in ((layout.header, True), (layout.footer, False)):
+        if which:
+            try:
+                extra = list(notebooks.read(which).cells)
+            except (OSError, ValueError) as exc:
+                raise AssignmentError(f"the course's {'header' if at_start else 'footer'} notebook {which} "
+                                      f"cannot be read ({exc}).") from None
+            cells = extra + cells if at_start else cells + extra
+    return cells
+
+
+def _released_cells(layout: course_config.CourseLayout, aid: str, name: str, nb) -> dict:
+    """grade_id -> the released (student) copy of each cell: the course's release folder when it holds the
+    notebook, else what nbgrader's ClearSolutions makes of the source (the text a learner starts from)."""
+    released = layout.folder("release", aid) / name
+    if released.is_file():
+        cells = notebooks.read(released).cells
+    else:
+        import copy
+
+        from nbgrader.preprocessors import ClearSolutions
+
+        cells = ClearSolutions().preprocess(copy.deepcopy(nb), {"language": "python"})[0].cells
+    return {notebooks.nbgrader_id(c): c for c in cells if notebooks.nbgrader_id(c)}
+
+
+def _load_notebook(layout: course_config.CourseLayout, aid: str, name: str, files: dict[str, bytes]) -> Assignment:
+    path = layout.folder("source", aid) / name
     nb = notebooks.read(path)
+    nb.cells = _cells_with_header(layout, nb)
     cells, questions, pending = [], [], []
     for index, cell in enumerate(nb.cells):
         role, points = _role(cell)
@@ -136,18 +214,26 @@ def load(course: Path, aid: str) -> Assignment:
             questions.append(Question(gid, points, True, answer_ids=(gid,)))
         elif role == "task":   # graded by hand on the notebook as a whole: there is no answer cell to be blank
             questions.append(Question(gid, points, True))
-    if not any(not q.manual for q in questions):
-        raise AssignmentError(f"{path.name} has no autograded test cells: is it an nbgrader source notebook?")
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):
         raise AssignmentError(f"{path.name} repeats a grade_id; every graded cell needs its own.")
-    released = Path(course) / "exercises" / aid / f"{aid}.ipynb"
-    released_cells = {}
-    if released.is_file():
-        released_cells = {notebooks.nbgrader_id(c): c for c in notebooks.read(released).cells
-                          if notebooks.nbgrader_id(c)}
+    released_cells = _released_cells(layout, aid, name, nb)
     for i, cell in enumerate(cells):
         twin = released_cells.get(cell.grade_id)
         cells[i] = replace(cell, metadata=dict(twin.metadata) if twin else dict(nb.cells[i].metadata),
                            released=twin.source if twin is not None and cell.role in ("answer", "written") else None)
-    return Assignment(aid, path.name, cells, questions, _imports(cells))
+    autotest = any(AUTOTEST.search(q.test_source) for q in questions if not q.manual)
+    return Assignment(aid, path.name, cells, questions, _imports(cells), files=files, autotest=autotest)
+
+
+def with_instantiated_tests(asg: Assignment, sources: dict[str, str]) -> Assignment:
+    """The assignment with its AUTOTEST cells as nbgrader instantiated them (grade_id -> test source, read from
+    the gradebook, where stock autograde reads them too)."""
+    questions = [replace(q, test_source=sources[q.id]) if not q.manual and q.id in sources else q
+                 for q in asg.questions]
+    cells = [replace(c, source=sources[c.grade_id]) if c.role == "test" and c.grade_id in sources else c
+             for c in asg.cells]
+    left = [q.id for q in questions if not q.manual and AUTOTEST.search(q.test_source)]
+    if left:
+        raise AssignmentError(f"the gradebook holds no instantiated tests for {', '.join(left)} of {asg.notebook}.")
+    return replace(asg, questions=questions, cells=cells, imports=_imports(cells), autotest=False)

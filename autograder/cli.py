@@ -98,16 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="notebook files (student id = file stem), folders of student folders, or zips of those")
     gr.add_argument("--assignment", "-a", required=True, help="assignment id, such as 07-slos")
     gr.add_argument("--course", type=Path, default=KIT_ROOT,
-                    help="course root holding solutions/ID/ (default: this kit)")
+                    help="nbgrader course root; its nbgrader_config.py names the folders (default: this kit)")
     gr.add_argument("--json", type=Path, default=None, dest="json_path", help="write the score report here")
     gr.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: CPU cores)")
-    gr.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run (default: 30)")
+    gr.add_argument("--timeout", type=float, default=None,
+                    help="seconds one cell may run (default: the course config's Execute.timeout, else 30)")
     gr.add_argument("--budget", type=float, default=600.0,
                     help="seconds one submission may take in all; past it, its remaining questions are "
                          "'timeout' and it is still reported (default: 600)")
     gr.add_argument("--force", action="store_true", help="grade again submissions already graded")
     gr.add_argument("--db-url", default=None, help="gradebook URL without a password (default: $TPM_GRADE_DB_URL, "
-                   "else sqlite at COURSE/gradebook.db)")
+                   "else the course config's db_url, else sqlite at COURSE/gradebook.db)")
     gr.add_argument("--shard", default=None, metavar="I/N",
                     help="grade only shard I of N (a fixed share by student id), e.g. 1/2 and 2/2 on two machines")
     gr.add_argument("--unsafe-no-sandbox", action="store_true",

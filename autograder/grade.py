@@ -21,9 +21,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from autograder import assignment as assignment_mod
-from autograder import gradebook, runner, sandbox, trusted
+from autograder import course_config, gradebook, runner, sandbox, trusted
 from autograder import worker as worker_mod
-from autograder.submissions import Submission, SubmissionError, discover, read_submission
+from autograder.submissions import Submission, SubmissionError, discover, learner_files, read_submission
 
 
 class _Progress:
@@ -74,16 +74,27 @@ def refuse_kernel_mode(asg: assignment_mod.Assignment) -> None:
                 "Rewrite it to read plain values (docs/grading.md), or grade without --strict.")
 
 
+def _key(report: dict) -> tuple[str, str]:
+    return report["student"], report.get("notebook", "")
+
+
+def _row(sub: Submission, single: assignment_mod.Assignment | None, status: str, reason: str) -> dict:
+    notebook = sub.notebook or (single.notebook if single else "")
+    return {"student": sub.student, "notebook": notebook, "status": status, "reason": reason}
+
+
 def main(*, submissions: list[Path], assignment: str, course: Path, json_path: Path | None = None,
-         workers: int | None = None, timeout: float = 30.0, force: bool = False,
+         workers: int | None = None, timeout: float | None = None, force: bool = False,
          unsafe_no_sandbox: bool = False, db_url: str | None = None, shard: str | None = None,
          budget: float = runner.BUDGET, strict: bool = False, stream=None) -> int:
     stream = stream or sys.stdout
     course = Path(course).resolve()
     spec = parse_shard(shard)
-    asg = assignment_mod.load(course, assignment)
-    if strict:
-        refuse_kernel_mode(asg)
+    layout = course_config.load(course)
+    asgs = assignment_mod.load_all(course, assignment)
+    aid = asgs[0].id
+    if timeout is None:
+        timeout = layout.timeout
     if unsafe_no_sandbox:
         sandbox.check_unsafe_allowed()
     else:
@@ -97,58 +108,81 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
         raise ValueError(f"--workers is at most {sandbox.MAX_WORKERS}.")
     db_url = gradebook.resolve_url(course, db_url)
     gradebook.check_reachable(db_url)
+    gradebook.check_no_clash(asgs, db_url)
+    if any(a.autotest for a in asgs):
+        # nbgrader instantiates ### AUTOTEST lines when it records the assignment; grade what it recorded.
+        print(f"Instantiating the ### AUTOTEST lines of {aid} with nbgrader ...", file=stream, flush=True)
+        gradebook.ensure_assignment(course, asgs, db_url)
+        asgs = [gradebook.instantiated(a, db_url) if a.autotest else a for a in asgs]
+    if strict:
+        for asg in asgs:
+            refuse_kernel_mode(asg)
+    by_name = {a.notebook: a for a in asgs}
+    single = asgs[0] if len(asgs) == 1 else None
     # A kernel killed on Ctrl-C may still be writing its scratch folder while this is removed: never an error.
     with tempfile.TemporaryDirectory(prefix="tpm-grade-", ignore_cleanup_errors=True) as tmp:
         tmp = Path(tmp)
-        found = discover(submissions, asg.id, tmp / "unpacked")
+        found = discover(submissions, aid, tmp / "unpacked", list(by_name))
         if not found:
             raise ValueError("no submissions found: give notebook files, a folder of student folders, or a zip.")
         if spec is not None:
-            everyone = len(found)
+            everyone = len({sub.student for sub in found})
             found = [sub for sub in found if in_shard(sub.student, spec)]
-            print(f"Shard {shard}: {len(found)} of {everyone} submission(s).", file=stream, flush=True)
+            print(f"Shard {shard}: {len({sub.student for sub in found})} of {everyone} student(s).",
+                  file=stream, flush=True)
         # Recording the assignment takes nbgrader a few seconds: do it while the first kernels start.
         pool = ThreadPoolExecutor(max_workers=1)
-        recorded = pool.submit(gradebook.ensure_assignment, course, asg, db_url)
+        recorded = pool.submit(gradebook.ensure_assignment, course, asgs, db_url)
         pool.shutdown(wait=False)
-        reports: dict[str, dict] = {}
+        reports: dict[tuple[str, str], dict] = {}
         todo: list[tuple[Submission, str]] = []
         progress = _Progress(len(found), stream)
-        print(f"Grading {len(found)} submission(s) of {asg.id} with {workers} worker(s); sandbox "
-              f"{'OFF (--unsafe-no-sandbox)' if unsafe_no_sandbox else 'on'}.", file=stream, flush=True)
+        print(f"Grading {len(found)} {'submission' if single else 'notebook'}(s) of {aid} with {workers} worker(s); "
+              f"sandbox {'OFF (--unsafe-no-sandbox)' if unsafe_no_sandbox else 'on'}.", file=stream, flush=True)
         for sub in found:
+            asg = by_name.get(sub.notebook) or single
+            label = sub.student if single else f"{sub.student}/{sub.notebook}"
+            if sub.missing:
+                result = runner.Result.not_submitted(asg, sub.student)
+                recorded.result()
+                gradebook.record(course, asg, db_url, result, "")
+                reports[_key(result.as_dict())] = result.as_dict()
+                progress.line(label, f"{_summary(result.as_dict())} (not submitted)")
+                continue
             if sub.path is None:
-                reports[sub.student] = {"student": sub.student, "notebook": "", "status": "ungradable",
-                                        "reason": sub.problem}
-                progress.line(sub.student, _summary(reports[sub.student]))
+                row = _row(sub, single, "ungradable", sub.problem)
+                reports[_key(row)] = row
+                progress.line(label, _summary(row))
                 continue
             try:
                 data = read_submission(sub.path)
             except SubmissionError as exc:
-                reports[sub.student] = {"student": sub.student, "notebook": sub.path.name, "status": "ungradable",
-                                        "reason": str(exc)}
-                progress.line(sub.student, _summary(reports[sub.student]))
+                row = _row(sub, single, "ungradable", str(exc))
+                reports[_key(row)] = row
+                progress.line(label, _summary(row))
                 continue
             digest = hashlib.sha256(data).hexdigest()
             del data  # read again when its turn comes: a batch never holds every notebook in memory
-            previous = gradebook.load_result(course, asg.id, sub.student)
+            previous = gradebook.load_result(course, aid, sub.student, asg.notebook)
             if previous and previous.get("submission_sha256") == digest and not force:
-                reports[sub.student] = {k: v for k, v in previous.items() if k != "submission_sha256"}
-                progress.line(sub.student, f"already graded, skipped ({_summary(reports[sub.student])})")
+                row = {k: v for k, v in previous.items() if k != "submission_sha256"}
+                reports[(sub.student, asg.notebook)] = row
+                progress.line(label, f"already graded, skipped ({_summary(row)})")
                 continue
             todo.append((sub, digest))
-        _grade_all(todo, asg, course, db_url, tmp, workers, timeout, budget, unsafe_no_sandbox, reports, progress,
-                   recorded)
+        _grade_all(todo, by_name, course, db_url, tmp, workers, timeout, budget, unsafe_no_sandbox, reports,
+                   progress, recorded)
         recorded.result()  # raises GradebookError here if there was nothing to grade
-    ordered = [reports[s.student] for s in found if s.student in reports]
+    keys = dict.fromkeys((sub.student, sub.notebook or (single.notebook if single else "")) for sub in found)
+    ordered = [reports[key] for key in keys if key in reports]
     if json_path is not None:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        head = {"assignment": asg.id, **({"shard": shard} if spec else {})}
+        head = {"assignment": aid, **({"shard": shard} if spec else {})}
         Path(json_path).write_text(json.dumps({**head, "submissions": ordered}, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
-def _workers(count: int, asg, course: Path, tmp: Path, timeout: float, budget: float, unsafe: bool) -> list:
+def _workers(count: int, by_name: dict, course: Path, tmp: Path, timeout: float, budget: float, unsafe: bool) -> list:
     """One worker per slot; as root each is jailed and runs as the slot's own unprivileged uid."""
     root = os.geteuid() == 0
     hide, visible = worker_mod.view(course, tmp)
@@ -159,7 +193,7 @@ def _workers(count: int, asg, course: Path, tmp: Path, timeout: float, budget: f
         own.mkdir(mode=0o700)
         if uid is not None:
             os.chown(own, uid, uid)
-        setup = {"asg": asg, "root": str(own / "s"), "slot": slot, "timeout": timeout, "budget": budget,
+        setup = {"asgs": by_name, "root": str(own / "s"), "slot": slot, "timeout": timeout, "budget": budget,
                  "use_sandbox": not unsafe}
         out.append(worker_mod.Worker(setup, uid=uid, own=own, hide=hide, visible=visible))
     return out
@@ -172,21 +206,26 @@ def _grade_in_worker(grader, asg, sub: Submission, data: bytes, budget: float) -
     while True:
         try:
             # The budget bounds the kernel's work; the rest is the worker's own start and a margin.
-            answer = grader.grade(sub.student, sub.path.name, data, wait=budget + 180)
-            return runner.Result.from_worker(answer, asg, sub.student, sub.path.name)
+            answer = grader.grade(sub.student, asg.notebook, data, learner_files(sub.folder), wait=budget + 180)
+            return runner.Result.from_worker(answer, asg, sub.student, asg.notebook)
         except worker_mod.WorkerDied as exc:
             print(f"tpm-grade: {sub.student}: {exc} (attempt {attempt})", file=sys.stderr, flush=True)
             if attempt == 2 or exc.timed_out:
-                return runner.Result(sub.student, sub.path.name, "ungradable", reason=str(exc))
+                return runner.Result(sub.student, asg.notebook, "ungradable", reason=str(exc))
             attempt += 1
 
 
-def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, budget, unsafe, reports, progress, recorded) -> None:
+def _grade_all(todo, by_name, course, db_url, tmp, workers, timeout, budget, unsafe, reports, progress,
+               recorded) -> None:
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(workers):
         slots.put(slot)
     stop = threading.Event()
-    graders = _workers(min(workers, max(1, len(todo))), asg, course, tmp, timeout, budget, unsafe)
+    graders = _workers(min(workers, max(1, len(todo))), by_name, course, tmp, timeout, budget, unsafe)
+    single = next(iter(by_name.values())) if len(by_name) == 1 else None
+
+    def assignment_of(sub: Submission):
+        return by_name.get(sub.notebook) or single
 
     def work(sub: Submission) -> runner.Result:
         if stop.is_set():
@@ -198,7 +237,7 @@ def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, budget, unsafe,
                 data = read_submission(sub.path)
             except SubmissionError:
                 data = b""   # changed since it was listed: graded as what it is now (unreadable)
-            result = _grade_in_worker(graders[slot], asg, sub, data, budget)
+            result = _grade_in_worker(graders[slot], assignment_of(sub), sub, data, budget)
         finally:
             slots.put(slot)
         result.seconds = time.monotonic() - started
@@ -212,9 +251,11 @@ def _grade_all(todo, asg, course, db_url, tmp, workers, timeout, budget, unsafe,
             result = future.result()
             if result.status == "graded":
                 recorded.result()  # the assignment must be in the gradebook first (raises if it could not be)
-                gradebook.record(course, asg, db_url, result, digest)
-            reports[sub.student] = result.as_dict()
-            progress.line(sub.student, f"{_summary(reports[sub.student])} ({result.seconds:.1f} s)")
+                gradebook.record(course, assignment_of(sub), db_url, result, digest)
+            row = result.as_dict()
+            reports[_key(row)] = row
+            label = sub.student if single else f"{sub.student}/{sub.notebook}"
+            progress.line(label, f"{_summary(row)} ({result.seconds:.1f} s)")
     except BaseException as exc:
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.assignment import Assignment
+from autograder import course_config
+from autograder.assignment import Assignment, with_instantiated_tests
 from autograder.files import atomic_write
-from autograder.release import nbgrader_env
+from autograder.release import nbgrader_cause, nbgrader_env
 from autograder.runner import Result
 
 
@@ -50,7 +51,8 @@ ENV_URL = "TPM_GRADE_DB_URL"
 
 
 def resolve_url(course: Path, db_url: str | None = None) -> str:
-    """The gradebook's URL, for every command: --db-url, else $TPM_GRADE_DB_URL, else sqlite at COURSE/gradebook.db.
+    """The gradebook's URL, for every command: --db-url, else $TPM_GRADE_DB_URL, else the course config's
+    CourseDirectory.db_url, else sqlite at COURSE/gradebook.db.
 
     A password never needs to be on a command line: it can be in $TPM_GRADE_DB_URL, or left to libpq
     (~/.pgpass, $PGPASSFILE or $PGPASSWORD) with a URL that has none.
@@ -61,6 +63,10 @@ def resolve_url(course: Path, db_url: str | None = None) -> str:
     if os.environ.get(ENV_URL):
         parse_url(os.environ[ENV_URL], ENV_URL)
         return os.environ[ENV_URL]
+    configured = course_config.load(course).db_url
+    if configured:
+        parse_url(configured, "the course's CourseDirectory.db_url")
+        return configured
     return default_url(course)
 
 
@@ -151,54 +157,109 @@ def exclusive(db_url: str):
         yield
 
 
-def _recorded(asg: Assignment, db_url: str) -> bool:
-    """Is the assignment already in the gradebook with the same graded cells and points?"""
+def _recorded_cells(gb, aid: str) -> dict[str, set] | None:
+    """notebook -> {(graded cell, points)} of the assignment as the gradebook holds it; None if it holds none."""
     from nbgrader.api import MissingEntry
 
     try:
-        with _open(db_url) as gb:
-            nb = gb.find_notebook(Path(asg.notebook).stem, asg.id)
-            have = {(c.name, float(c.max_score)) for c in nb.grade_cells}
+        assignment = gb.find_assignment(aid)
     except MissingEntry:
-        return False
-    return have == {(q.id, float(q.points)) for q in asg.questions}
+        return None
+    return {nb.name: {(c.name, float(c.max_score)) for c in nb.grade_cells} for nb in assignment.notebooks}
 
 
-def ensure_assignment(course: Path, asg: Assignment, db_url: str) -> None:
-    """Put the assignment's cells into the gradebook the way `nbgrader generate_assignment` does."""
+def _cells(asgs: list[Assignment]) -> dict[str, set]:
+    return {Path(a.notebook).stem: {(q.id, float(q.points)) for q in a.questions} for a in asgs}
+
+
+def _recorded(asgs: list[Assignment], db_url: str) -> bool:
+    """Is the assignment already in the gradebook with the same notebooks, graded cells and points?"""
+    with _open(db_url) as gb:
+        return _recorded_cells(gb, asgs[0].id) == _cells(asgs)
+
+
+def check_no_clash(asgs: list[Assignment], db_url: str) -> None:
+    """Refuse in one line, before any grading, an assignment the gradebook holds with other graded cells and
+    submissions: nbgrader cannot change it then, and every result would be lost at the first write."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    aid = asgs[0].id
+    try:
+        with _open(db_url) as gb:
+            have = _recorded_cells(gb, aid)
+            if have is None or have == _cells(asgs):
+                return
+            submissions = gb.assignment_submissions(aid)
+    except SQLAlchemyError:
+        return   # not an nbgrader gradebook yet: recording it will say what is wrong
+    if not submissions:
+        return   # recording replaces the old version, as `nbgrader generate_assignment --force` does
+    ours = _cells(asgs)
+    changed = sorted({nb for nb in {*have, *ours} if have.get(nb) != ours.get(nb)})
+    raise GradebookError(f"the gradebook at {shown(db_url)} holds {aid} with other graded cells or points in "
+                         f"{', '.join(changed)}, and {len(submissions)} submission(s): nbgrader cannot change it now. "
+                         "Grade into a new gradebook (--db-url), or restore the source the gradebook was made from.")
+
+
+def ensure_assignment(course: Path, asgs: list[Assignment], db_url: str) -> None:
+    """Put the assignment's notebooks into the gradebook the way `nbgrader generate_assignment` does."""
     with exclusive(db_url):
-        if not _recorded(asg, db_url):
-            _generate(course, asg, db_url)
+        if not _recorded(asgs, db_url):
+            _generate(course, asgs[0].id, db_url)
 
 
-def _generate(course: Path, asg: Assignment, db_url: str) -> None:
+def instantiated(asg: Assignment, db_url: str) -> Assignment:
+    """The assignment with its ### AUTOTEST cells as nbgrader recorded them (stock autograde runs these too)."""
+    from nbgrader.api import MissingEntry
+
+    sources = {}
+    with _open(db_url) as gb:
+        for question in asg.questions:
+            if not question.manual:
+                try:
+                    sources[question.id] = gb.find_source_cell(question.id, Path(asg.notebook).stem, asg.id).source
+                except MissingEntry:
+                    pass
+    return with_instantiated_tests(asg, sources)
+
+
+def _generate(course: Path, aid: str, db_url: str) -> None:
+    layout = course_config.load(course)
     with tempfile.TemporaryDirectory(prefix="tpm-gradebook-") as scratch:
-        shutil.copytree(Path(course) / "solutions" / asg.id, Path(scratch) / "source" / asg.id,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(layout.folder("source", aid), Path(scratch) / "source" / aid,
+                        ignore=shutil.ignore_patterns(*layout.ignore))
+        autotests = layout.root / "autotests.yml"   # nbgrader's fallback when the assignment has none of its own
+        if autotests.is_file():
+            shutil.copy(autotests, Path(scratch) / "autotests.yml")
         # The URL (it may hold a password) travels in the environment, never in argv, which /proc shows everyone.
         Path(scratch, "nbgrader_config.py").write_text(
             f"import os\nc = get_config()\nc.CourseDirectory.db_url = os.environ[{ENV_URL!r}]\n", encoding="utf-8")
-        command = [sys.executable, "-m", "nbgrader", "generate_assignment", asg.id, "--force",
+        command = [sys.executable, "-m", "nbgrader", "generate_assignment", aid, "--force",
                    f"--CourseDirectory.root={scratch}",
                    # the course row nbgrader's Gradebook creates; PostgreSQL enforces the foreign key, SQLite does not
-                   "--CourseDirectory.course_id=default_course",
-                   "--CourseDirectory.source_directory=source", "--CourseDirectory.release_directory=release"]
+                   f"--CourseDirectory.course_id={layout.course_id}",
+                   "--CourseDirectory.source_directory=source", "--CourseDirectory.release_directory=release",
+                   f"--IncludeHeaderFooter.header={layout.header}", f"--IncludeHeaderFooter.footer={layout.footer}"]
         done = subprocess.run(command, cwd=scratch, env={**nbgrader_env(), ENV_URL: db_url},
                               capture_output=True, text=True)
         if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+            last = nbgrader_cause(done.stderr)
             password = parse_url(db_url).password
             last = last.replace(password, "***") if password else last
-            raise GradebookError(f"could not record {asg.id} in the gradebook: {last}")
+            raise GradebookError(f"could not record {aid} in the gradebook: {last}")
 
 
-def result_path(course: Path, aid: str, student: str) -> Path:
-    return Path(course) / "tpm-grade-results" / aid / f"{student}.json"
+def result_path(course: Path, aid: str, student: str, notebook: str | None = None) -> Path:
+    """Where one graded notebook's result is kept: STUDENT.json for an assignment's notebook named after it (this
+    kit's), STUDENT/NOTEBOOK.json for the others (an nbgrader assignment of several notebooks)."""
+    stem = Path(notebook).stem if notebook else aid
+    folder = Path(course) / "tpm-grade-results" / aid
+    return folder / f"{student}.json" if stem == aid else folder / student / f"{stem}.json"
 
 
-def load_result(course: Path, aid: str, student: str) -> dict | None:
+def load_result(course: Path, aid: str, student: str, notebook: str | None = None) -> dict | None:
     try:
-        return json.loads(result_path(course, aid, student).read_text(encoding="utf-8"))
+        return json.loads(result_path(course, aid, student, notebook).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
@@ -221,8 +282,9 @@ def _add_student(gb, student: str) -> None:
 def record(course: Path, asg: Assignment, db_url: str, result: Result, digest: str) -> None:
     """Write one graded submission: autograded notebook, gradebook rows, then the result file."""
     notebook_id = Path(asg.notebook).stem
-    target = Path(course) / "autograded" / result.student / asg.id / asg.notebook
-    atomic_write(target, nbformat.writes(result.autograded))
+    if result.autograded is not None:   # a notebook that was not submitted has none, as with stock nbgrader
+        target = course_config.load(course).folder("autograded", asg.id, result.student) / asg.notebook
+        atomic_write(target, nbformat.writes(result.autograded))
     scores = {q.id: q for q in result.questions}
     answered = {m["id"]: m["answered"] for m in result.manual}
     with exclusive(db_url), _open(db_url) as gb, warnings.catch_warnings():
@@ -242,4 +304,4 @@ def record(course: Path, asg: Assignment, db_url: str, result: Result, digest: s
             grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
         gb.db.commit()
     record_json = {**result.as_dict(), "submission_sha256": digest}
-    atomic_write(result_path(course, asg.id, result.student), json.dumps(record_json, indent=1) + "\n")
+    atomic_write(result_path(course, asg.id, result.student, asg.notebook), json.dumps(record_json, indent=1) + "\n")

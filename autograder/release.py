@@ -32,6 +32,21 @@ def nbgrader_env() -> dict:
     return env
 
 
+_GENERIC = ("see the above traceback", "please see the error message", "there was an error processing")
+
+
+def nbgrader_cause(stderr: str) -> str:
+    """The line of an nbgrader run's error output that says what went wrong: the last exception line of a
+    traceback, else the last log line that is not one of nbgrader's "see above" pointers."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    exceptions = [line for line in lines if not line.startswith(("[", "File ", "^", "~")) and ": " in line
+                  and line.split(":", 1)[0].replace(".", "").isidentifier() and line.split(":", 1)[0][:1].isupper()]
+    if exceptions:
+        return exceptions[-1]
+    useful = [line for line in lines if not any(g in line.lower() for g in _GENERIC)]
+    return (useful or lines or ["(no output)"])[-1]
+
+
 def generate(*, root: Path, dest: Path, ids: list[str] | None = None) -> list[Path]:
     """Generate the student version of each assignment into dest/ID/; return the notebooks written."""
     root, dest = Path(root).resolve(), Path(dest).resolve()
@@ -53,8 +68,7 @@ def generate(*, root: Path, dest: Path, ids: list[str] | None = None) -> list[Pa
                        "--CourseDirectory.release_directory=release"]
             done = subprocess.run(command, cwd=course, env=nbgrader_env(), capture_output=True, text=True)
             if done.returncode != 0:
-                last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-                raise ReleaseError(f"nbgrader could not generate {aid}: {last}")
+                raise ReleaseError(f"nbgrader could not generate {aid}: {nbgrader_cause(done.stderr)}")
         for aid in ids:
             target = dest / aid
             if target.exists():

@@ -128,6 +128,17 @@ class Result:
                        reason=f"the grading worker's answer was not valid ({type(exc).__name__}); it was not graded")
         return cls(student, notebook, "graded", questions=questions, manual=manual, autograded=autograded)
 
+    @classmethod
+    def not_submitted(cls, asg: assignment_mod.Assignment, student: str) -> Result:
+        """A notebook of the assignment missing from the student's folder: every question 0, as stock nbgrader
+        records it (hand-graded ones included: there is nothing to grade)."""
+        why, modes = f"{asg.notebook} was not in your submission.", test_modes(asg)
+        return cls(student, asg.notebook, "graded",
+                   questions=[QuestionResult(q.id, 0.0, q.points, "missing", why, modes[q.id][0])
+                              for q in asg.questions if not q.manual],
+                   manual=[{"id": q.id, "max_score": q.points, "answered": False}
+                           for q in asg.questions if q.manual])
+
     def as_dict(self) -> dict:
         out = {"student": self.student, "notebook": self.notebook, "status": self.status}
         if self.status != "graded":
@@ -250,13 +261,32 @@ def _cell(step: plan_mod.Step, source_cell, outputs: list) -> nbformat.NotebookN
     return cell
 
 
+def place_files(folder: Path, asg: assignment_mod.Assignment, learner_files: dict[str, bytes]) -> None:
+    """Put the files that travel with a notebook into the kernel's folder, as nbgrader's autograde does: the
+    learner's own files first, then the course's files over them (unless the course keeps the learner's copy).
+    Learner names come from one folder listing (no '/'), course names from the course's own folder."""
+    for name, content in learner_files.items():
+        if "/" not in name and name not in (".", "..") and not name.startswith("."):
+            (folder / name).write_bytes(content)
+    for relative, content in asg.files.items():
+        if relative in asg.learner_kept and relative in learner_files:
+            continue
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+        target.write_bytes(content)
+
+
 def grade(asg: assignment_mod.Assignment, student: str, name: str, data: bytes, *, scratch_root: Path, slot: int,
-          timeout: float, use_sandbox: bool, budget: float = BUDGET) -> Result:
+          timeout: float, use_sandbox: bool, budget: float = BUDGET, learner_files: dict | None = None) -> Result:
     """Grade one notebook (its bytes). Never raises: whatever goes wrong costs this submission only."""
     Path(scratch_root).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="s", dir=scratch_root))   # short: socket paths must stay under 108 bytes
     try:
-        return _grade(asg, student, name, data, work, slot, timeout, use_sandbox, budget)
+        return _grade(asg, student, name, data, work, slot, timeout, use_sandbox, budget, learner_files or {})
     except GraderError as exc:
         return Result(student, name, "ungradable", reason=str(exc))
     except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
@@ -267,12 +297,12 @@ def grade(asg: assignment_mod.Assignment, student: str, name: str, data: bytes, 
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox, budget) -> Result:
+def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox, budget, learner_files) -> Result:
     cells, reason = read_cells(data)
     if cells is None:
         return Result(student, name, "ungradable", reason=reason)
     plan = plan_mod.build(asg, cells)
-    if not plan.found:
+    if not plan.found and asg.answer_ids:
         return Result(student, name, "ungradable",
                       reason=f"none of {asg.id}'s answer cells are in this notebook: is it another exercise, "
                              "or a copy whose cells lost their nbgrader metadata?")
@@ -284,6 +314,7 @@ def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox
     for folder in (private, services):
         folder.mkdir(parents=True, mode=0o700)
     sandbox.prepare(scratch, slot=slot, shared=(services,) if use_sandbox else ())
+    place_files(scratch / "work", asg, learner_files)
     needed = replica_mod.needed(asg)
     modes = test_modes(asg)
     replica = replica_mod.Replica(scratch, services) if needed else None

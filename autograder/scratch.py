@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import notebooks
-from autograder.release import nbgrader_env
+from autograder.release import nbgrader_cause, nbgrader_env
 
 
 class GradingError(RuntimeError):
@@ -58,8 +58,7 @@ class ScratchCourse:
         command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={self.root}"]
         done = subprocess.run(command, cwd=self.root, env=nbgrader_env(), capture_output=True, text=True)
         if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise GradingError(f"nbgrader {args[0]} failed: {last}")
+            raise GradingError(f"nbgrader {args[0]} failed: {nbgrader_cause(done.stderr)}")
 
     def generate(self, aid: str) -> None:
         shutil.copytree(self.kit_root / "solutions" / aid, self.root / "source" / aid, dirs_exist_ok=True,

@@ -47,6 +47,33 @@ class Submission:
     student: str
     path: Path | None          # None: nothing gradable was found for this student
     problem: str = ""          # why it cannot be graded, when path is None
+    notebook: str = ""         # which of the assignment's notebooks this is ("" when it has one)
+    missing: bool = False      # the student's folder lacks this notebook: scored 0, as stock nbgrader does
+    folder: Path | None = None  # the folder the notebook came from: its other files go beside it (learner_files)
+
+
+LEARNER_FILES_MAX = 100                  # files, and bytes in all, of a learner's folder put beside a notebook
+LEARNER_FILES_MAX_BYTES = 20 * 1024**2
+
+
+def learner_files(folder: Path | None) -> dict[str, bytes]:
+    """The learner's own files beside a submitted notebook (nbgrader copies the submitted folder): regular,
+    visible, non-notebook files of that one folder, read without following links, within a cap. Subfolders
+    are not read: a folder can be swapped for a link between listing and reading, a file opened with
+    O_NOFOLLOW cannot."""
+    out, total = {}, 0
+    if folder is None:
+        return out
+    for entry in _listing(folder):
+        if len(out) >= LEARNER_FILES_MAX or entry.name.endswith(".ipynb") or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            data = read_submission(Path(entry.path), LEARNER_FILES_MAX_BYTES - total)
+        except SubmissionError:
+            continue   # a link, a FIFO, or past the cap: left out, the notebook is still graded
+        out[entry.name] = data
+        total += len(data)
+    return out
 
 
 def read_submission(path: Path, limit: int = NOTEBOOK_MAX_BYTES) -> bytes:
@@ -105,27 +132,40 @@ def _listing(folder: Path) -> list[os.DirEntry]:
         return sorted((e for e in entries if not _hidden(e.name)), key=lambda e: e.name)
 
 
-def _pick_notebook(folder: Path, student: str, aid: str) -> tuple[Path | None, str]:
+def _pick_notebooks(folder: Path, student: str, aid: str, names: list[str]) -> list[Submission]:
+    """The student's notebook for each of the assignment's notebooks `names` (one row each)."""
     nested = folder / aid
     if nested.is_symlink():
-        return None, f"{student}/{aid} {SYMLINK}"
+        return [Submission(student, None, f"{student}/{aid} {SYMLINK}")]
     where = nested if nested.is_dir() else folder
     shown = f"{student}/{aid}/" if where == nested else f"{student}/"
     # Links are candidates too, so that choosing one is reported rather than quietly passed over.
     found = [e for e in _listing(where)
              if e.name.endswith(".ipynb") and (e.is_symlink() or e.is_file(follow_symlinks=False))]
+    if len(names) > 1:   # several notebooks: each by its name; one that is not there scores 0
+        rows = []
+        for name in names:
+            entry = next((e for e in found if e.name == name), None)
+            if entry is not None and entry.is_symlink():
+                rows.append(Submission(student, None, f"{shown}{name} {SYMLINK}", notebook=name))
+            else:
+                rows.append(Submission(student, Path(entry.path) if entry else None, notebook=name,
+                                       missing=entry is None, folder=where))
+        return rows
     if not found:
-        return None, f"no notebook in {where.name}/"
-    named = [e for e in found if e.name == f"{aid}.ipynb"]
+        return [Submission(student, None, f"no notebook in {where.name}/")]
+    wanted = {f"{aid}.ipynb", *names}
+    named = [e for e in found if e.name in wanted]
     chosen = named[0] if named else found[0] if len(found) == 1 else None
     if chosen is None:
-        return None, f"{len(found)} notebooks in {where.name}/ and none is named {aid}.ipynb"
+        return [Submission(student, None, f"{len(found)} notebooks in {where.name}/ and none is named "
+                                          f"{' or '.join(sorted(wanted))}")]
     if chosen.is_symlink():
-        return None, f"{shown}{chosen.name} {SYMLINK}"
-    return Path(chosen.path), ""
+        return [Submission(student, None, f"{shown}{chosen.name} {SYMLINK}")]
+    return [Submission(student, Path(chosen.path), folder=where)]
 
 
-def _from_folder(folder: Path, aid: str) -> list[Submission]:
+def _from_folder(folder: Path, aid: str, names: list[str]) -> list[Submission]:
     out, loose = [], []
     for entry in _listing(folder):
         if entry.is_symlink():   # a linked student folder or notebook could point anywhere, solutions included
@@ -135,17 +175,20 @@ def _from_folder(folder: Path, aid: str) -> list[Submission]:
                 out.append(_ungradable(entry.name, "the folder name is not a usable student id"))
                 continue
             try:
-                out.append(Submission(entry.name, *_pick_notebook(Path(entry.path), entry.name, aid)))
+                out += _pick_notebooks(Path(entry.path), entry.name, aid, names)
             except OSError as exc:
                 out.append(Submission(entry.name, None, f"{entry.name}/ cannot be read ({exc.strerror or exc})"))
         elif entry.name.endswith(".ipynb") and entry.is_file(follow_symlinks=False):
-            loose.append(_from_file(Path(entry.path)))
+            loose.append(_from_file(Path(entry.path), names))
     return out + loose
 
 
-def _from_file(path: Path) -> Submission:
+def _from_file(path: Path, names: list[str]) -> Submission:
     if not STUDENT_ID.fullmatch(path.stem):
         return _ungradable(path.stem, "the file name is not a usable student id")
+    if len(names) > 1:
+        return Submission(path.stem, None, f"{path.name} alone cannot say which of {', '.join(names)} it is: "
+                                           "submit a folder per student (STUDENT/ASSIGNMENT/NOTEBOOK.ipynb)")
     return Submission(path.stem, path)
 
 
@@ -239,9 +282,11 @@ def _unpack_one(zf: zipfile.ZipFile, entries: list[tuple[zipfile.ZipInfo, PurePo
     return ""
 
 
-def discover(paths: list[Path], aid: str, unpack_into: Path) -> list[Submission]:
-    """Every submission under `paths`, one row per student named; a student named twice keeps the first
-    and each other one is reported as `STUDENT~duplicate` (numbered from the third on)."""
+def discover(paths: list[Path], aid: str, unpack_into: Path, names: list[str] | None = None) -> list[Submission]:
+    """Every submission under `paths`, one row per student named (and per notebook, for an assignment of several
+    `names`); a student named twice keeps the first and each other one is reported as `STUDENT~duplicate`
+    (numbered from the third on)."""
+    names = list(names or [f"{aid}.ipynb"])
     found: list[Submission] = []
     for number, path in enumerate(map(Path, paths)):
         if not path.exists():   # the path the instructor typed may be a link; nothing below it is followed
@@ -249,23 +294,23 @@ def discover(paths: list[Path], aid: str, unpack_into: Path) -> list[Submission]
         try:
             if path.is_file() and path.suffix == ".zip":
                 root, unusable = _extract(path, unpack_into / f"zip{number}")
-                found += _from_folder(root, aid) + unusable
+                found += _from_folder(root, aid, names) + unusable
             elif path.is_file():
-                found.append(_from_file(path))
+                found.append(_from_file(path, names))
             elif path.is_dir():
-                found += _from_folder(path, aid)
+                found += _from_folder(path, aid, names)
             else:
                 raise SubmissionError(f"{path} is neither a file nor a folder.")
         except OSError as exc:
             raise SubmissionError(f"{path} cannot be read ({exc.strerror or exc}).") from None
     seen, unique = set(), []
     for sub in found:
-        if sub.student in seen:
+        if (sub.student, sub.notebook) in seen:
             label, n = f"{sub.student}~duplicate", 1
-            while label in seen:   # distinct row names, so a report keyed by student loses no row
+            while (label, sub.notebook) in seen:   # distinct row names, so a report keyed by student loses no row
                 n += 1
                 label = f"{sub.student}~duplicate{n}"
-            sub = Submission(label, None, "the same student id appears twice")
-        seen.add(sub.student)
-        unique.append(Submission(sub.student, sub.path, printable(sub.problem)))
+            sub = Submission(label, None, "the same student id appears twice", notebook=sub.notebook)
+        seen.add((sub.student, sub.notebook))
+        unique.append(Submission(sub.student, sub.path, printable(sub.problem), sub.notebook, sub.missing, sub.folder))
     return unique

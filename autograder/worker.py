@@ -116,10 +116,10 @@ def main(argv: list[str]) -> int:
         message = receive(incoming)
         if message is None:
             return 0
-        student, name, data = pickle.loads(message)
-        result = runner.grade(setup["asg"], student, name, data, scratch_root=Path(setup["root"]),
+        student, notebook, data, files = pickle.loads(message)
+        result = runner.grade(setup["asgs"][notebook], student, notebook, data, scratch_root=Path(setup["root"]),
                               slot=setup["slot"], timeout=setup["timeout"], budget=setup["budget"],
-                              use_sandbox=setup["use_sandbox"])
+                              use_sandbox=setup["use_sandbox"], learner_files=files)
         send(outgoing, json.dumps(result.to_worker_answer()).encode())
 
 
@@ -169,15 +169,16 @@ class Worker:
         self.to_worker, self.from_worker = task_write, answer_read
         send(self.to_worker, pickle.dumps(self.setup))
 
-    def grade(self, student: str, name: str, data: bytes, wait: float) -> dict:
-        """The worker's JSON answer for one submission. Raises WorkerDied."""
+    def grade(self, student: str, notebook: str, data: bytes, files: dict[str, bytes], wait: float) -> dict:
+        """The worker's JSON answer for one submission (the assignment's notebook `notebook`, with the learner's
+        `files` beside it). Raises WorkerDied."""
         import select
 
         if self.proc is None or self.proc.poll() is not None:
             self.close()
             self._start()
         try:
-            send(self.to_worker, pickle.dumps((student, name, data)))
+            send(self.to_worker, pickle.dumps((student, notebook, data, files)))
             ready, _, _ = select.select([self.from_worker], [], [], wait)
             if not ready:
                 raise WorkerDied(f"grading it took longer than {wait:g} s, past its budget; it was stopped",

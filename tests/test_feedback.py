@@ -20,7 +20,7 @@ def template(tmp_path_factory):
     course = rostered_course(tmp_path_factory.mktemp("feedback"))
     asg = assignment.load(course, AID)
     url = gradebook.default_url(course)
-    gradebook.ensure_assignment(course, asg, url)
+    gradebook.ensure_assignment(course, [asg], url)
     nb = grading.submission(AID, {"q6-answer": f'first_page = "{SCRIPT}"', "q8-policy": f"My policy {SCRIPT}"})
     questions = [runner.QuestionResult(q.id, q.points, q.points, "passed", f"✓ {q.id} has the right form.")
                  for q in asg.questions if not q.manual]

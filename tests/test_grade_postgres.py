@@ -201,7 +201,7 @@ def test_nbgrader_gets_the_password_outside_argv(tmp_path, postgres, monkeypatch
     course = make_course(tmp_path / "course", [AID])
     assert gradebook.resolve_url(course, None) == url
     with _argv_watch() as seen:
-        gradebook.ensure_assignment(course, assignment.load(course, AID), gradebook.resolve_url(course, None))
+        gradebook.ensure_assignment(course, [assignment.load(course, AID)], gradebook.resolve_url(course, None))
     assert any("generate_assignment" in argv for argv, _ in spawned), spawned
     assert all(SECRET not in argv and not running for argv, running in spawned), spawned
     assert not [argv for argv in seen if SECRET in argv]
