@@ -135,10 +135,8 @@ def load_all(course: Path, aid: str) -> list[Assignment]:
     names = notebook_names(course, aid)
     files = _data_files(layout, aid)
     kept = tuple(layout.exclude_overwriting.get(aid, ()))
-    out = [replace(_load_notebook(layout, aid, name, files), learner_kept=kept) for name in names]
-    if not any(q for a in out for q in a.questions):
-        raise AssignmentError(f"{aid} has no graded cells in {', '.join(names)}: is it an nbgrader source folder?")
-    return out
+    # A notebook without graded cells is still run and recorded, as stock nbgrader does.
+    return [replace(_load_notebook(layout, aid, name, files), learner_kept=kept) for name in names]
 
 
 def load(course: Path, aid: str) -> Assignment:

@@ -165,7 +165,8 @@ def _recorded_cells(gb, aid: str) -> dict[str, set] | None:
         assignment = gb.find_assignment(aid)
     except MissingEntry:
         return None
-    return {nb.name: {(c.name, float(c.max_score)) for c in nb.grade_cells} for nb in assignment.notebooks}
+    return {nb.name: {(c.name, float(c.max_score)) for c in [*nb.grade_cells, *nb.task_cells]}
+            for nb in assignment.notebooks}
 
 
 def _cells(asgs: list[Assignment]) -> dict[str, set]:
@@ -216,10 +217,8 @@ def instantiated(asg: Assignment, db_url: str) -> Assignment:
     with _open(db_url) as gb:
         for question in asg.questions:
             if not question.manual:
-                try:
+                with contextlib.suppress(MissingEntry):
                     sources[question.id] = gb.find_source_cell(question.id, Path(asg.notebook).stem, asg.id).source
-                except MissingEntry:
-                    pass
     return with_instantiated_tests(asg, sources)
 
 

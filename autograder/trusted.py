@@ -187,6 +187,9 @@ def mode_for(source: str, imports: str, course_names: frozenset[str] = frozenset
                          and n.id == name and isinstance(n.ctx, ast.Load))
         if first_load < first_store:
             return KERNEL, f"it rebinds or deletes `{name}`, which your notebook defines"
+    reader = next((_call_name(n) for n in ast.walk(tree) if isinstance(n, ast.Call) and _reads_files(n)), None)
+    if reader is not None:
+        return KERNEL, f"it reads files (`{reader}`), which are beside the notebook in the kernel's folder"
     fetches = _Fetches(_learner_names(tree, imports, course_names))
     rewritten = fetches.visit(ast.parse(source))
     placeholders = set(fetches.expressions)
@@ -212,6 +215,25 @@ def mode_for(source: str, imports: str, course_names: frozenset[str] = frozenset
             if inside:
                 return KERNEL, f"it expects `{inside[0]}` to raise an exception"
     return GRADER, ""
+
+
+_FILE_MODULES = {"os", "pathlib", "Path", "glob", "io", "shutil"}
+
+
+def _call_name(call: ast.Call) -> str:
+    return ast.unparse(call.func)
+
+
+def _reads_files(call: ast.Call) -> bool:
+    """open(...), read_csv(...)/load(...), or anything from os, pathlib, glob, io, shutil: the files a test
+    opens are the assignment's, put beside the learner's notebook, so the test must run there."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    root = func
+    while isinstance(root, (ast.Attribute, ast.Call)):
+        root = root.value if isinstance(root, ast.Attribute) else root.func
+    return (name == "open" or name.startswith(("read_", "load")) or
+            (isinstance(root, ast.Name) and root.id in _FILE_MODULES))
 
 
 def _raises(call: ast.Call) -> bool:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import nbgrader
 import pytest
 
-import nbgrader
 from autograder import course_config
 from autograder.assignment import AssignmentError, load, load_all
 

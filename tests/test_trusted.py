@@ -4,6 +4,8 @@ one (saying nothing of it)."""
 
 from __future__ import annotations
 
+import pytest
+
 from autograder import trusted
 
 TEST = '''assert isinstance(total, int), "total should be a whole number"
@@ -45,3 +47,20 @@ def test_a_probing_visible_assert_never_repeats_its_message():
     assert outcome.status == "failed"
     assert outcome.message == "The visible test `assert double(21) == 42, f\"got {double(21)}\"` did not pass."
     assert "41" not in outcome.message
+
+
+@pytest.mark.parametrize("test, expected", [
+    ('with open("data.txt") as f:\n    data = f.read()\nassert len(data.split("\\n")) == 4', "`open`"),
+    ('import pandas as pd\nassert len(pd.read_csv("orders.csv")) == total', "`pd.read_csv`"),
+    ('import os\nassert os.path.exists("report.md")', "`os.path.exists`"),
+    ('from pathlib import Path\nassert Path("out.txt").read_text() == answer', "`Path"),
+])
+def test_a_test_that_reads_files_runs_beside_them_in_the_kernel(test, expected):
+    """The assignment's files are put beside the learner's notebook (as nbgrader's autograde does), so a test
+    that opens files can only run there; the grader's own folder holds none of them."""
+    mode, why = trusted.mode_for(test, "")
+    assert mode == trusted.KERNEL and expected in why and "reads files" in why
+
+
+def test_a_test_on_plain_values_stays_in_the_grader():
+    assert trusted.mode_for("assert round(budget_minutes, 1) == 40.3", "") == (trusted.GRADER, "")
