@@ -72,6 +72,45 @@ def time_stock_nbgrader(aid: str, subs: dict) -> float:
         return time.perf_counter() - started
 
 
+DOCS_COURSE = "docs/source/user_guide"   # nbgrader's documentation course, inside the installed package
+
+
+def plain_course(base: Path, count: int) -> Path:
+    """nbgrader's documentation course (ps1: two notebooks and an image) with `count` students, each handing in
+    bitdiddle's or hacker's submission in turn: an ordinary nbgrader course, one that needs the kernel mode."""
+    import shutil
+
+    import nbgrader
+
+    docs = Path(nbgrader.__file__).parent / DOCS_COURSE
+    shutil.copytree(docs / "source", base / "source")
+    for i in range(count):
+        shutil.copytree(docs / "submitted" / ("bitdiddle", "hacker")[i % 2], base / "submitted" / f"student{i:03d}")
+    return base
+
+
+def time_plain_course(count: int, workers: int) -> tuple[float, float]:
+    """(stock seconds, tpm-grade seconds) on the plain course, each from a fresh copy (recording included)."""
+    import subprocess
+
+    from autograder.release import nbgrader_env
+
+    times = []
+    for grader in ("stock", "tpm-grade"):
+        with tempfile.TemporaryDirectory(prefix=f"tpm-bench-plain-{grader}-") as tmp:
+            course = plain_course(Path(tmp), count)
+            started = time.perf_counter()
+            if grader == "stock":
+                for step in ("generate_assignment", "autograde"):
+                    subprocess.run([sys.executable, "-m", "nbgrader", step, "ps1"], cwd=course, env=nbgrader_env(),
+                                   check=True, capture_output=True)
+            else:
+                grade.main(submissions=[course / "submitted"], assignment="ps1", course=course, workers=workers,
+                           stream=io.StringIO())
+            times.append(time.perf_counter() - started)
+    return times[0], times[1]
+
+
 def time_sharded_postgres(aid: str, subs: dict, shards: int) -> tuple[float, int] | None:
     """Grade in `shards` processes at once (as CI jobs would) into one PostgreSQL gradebook.
 
@@ -114,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assignment", default="07-slos")
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--plain-submissions", type=int, default=20,
+                        help="students for the plain nbgrader course (nbgrader's ps1; 0 skips it)")
     parser.add_argument("--shard-submissions", type=int, default=200,
                         help="submissions for the sharded PostgreSQL run (0 skips it)")
     args = parser.parse_args(argv)
@@ -131,9 +172,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'stock nbgrader autograde':<34}{stock:>10.1f}{n / stock * 60:>18.1f}")
     print(f"{f'tpm-grade grade --workers {args.workers}':<34}{ours:>10.1f}{n / ours * 60:>18.1f}")
     print(f"\nthroughput ratio (tpm-grade / stock nbgrader): {stock / ours:.2f}x   (target: at least 2.5x)")
+    if args.plain_submissions:
+        _plain(args.plain_submissions, args.workers)
     if args.shard_submissions:
         _sharded(args.assignment, args.shard_submissions)
     return 0
+
+
+def _plain(count: int, workers: int) -> None:
+    print(f"\nA plain nbgrader course: nbgrader's documentation ps1 (2 notebooks each), {count} students ...",
+          flush=True)
+    stock, ours = time_plain_course(count, workers)
+    print(f"{'stock nbgrader generate_assignment + autograde':<50}{stock:>8.1f} s")
+    print(f"{f'tpm-grade grade --workers {workers} (sandbox on)':<50}{ours:>8.1f} s")
+    print(f"throughput ratio on a plain course (tpm-grade / stock nbgrader): {stock / ours:.2f}x")
 
 
 def _sharded(aid: str, count: int) -> None:

@@ -108,6 +108,12 @@ def test_nbgraders_documentation_course_gets_stocks_scores(tmp_path):
     # Left where nbgrader puts them: autograded/STUDENT/ps1/, with the course's image beside each notebook's run.
     assert (course / "autograded" / "hacker" / "ps1" / "problem2.ipynb").is_file()
     assert (course / "release" / "ps1" / "problem1.ipynb").is_file()
+    # The gradebook is stock nbgrader's own: its feedback and export read it unchanged.
+    stock(course, "generate_feedback", "ps1")
+    assert (course / "feedback" / "bitdiddle" / "ps1" / "problem1.html").is_file()
+    stock(course, "export", "--to", str(course / "grades.csv"))
+    exported = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader((course / "grades.csv").open())}
+    assert exported == shipped
 
 
 def test_stock_nbgraders_gradebook_is_graded_again_without_a_clash(tmp_path):
@@ -184,3 +190,61 @@ def test_nbgraders_own_autograde_notebooks_get_stocks_scores(name, tmp_path):
     assert ours == theirs
     assert ours or name == "side-effects", "nothing was graded"   # side-effects has no graded cell
     assert all(e["status"] == "graded" for e in report["submissions"]), report
+
+
+def small_course(course: Path, submissions: dict[str, object]) -> None:
+    """One notebook: an answer cell (`mean`) and a test cell that warns on stderr, as library deprecations do."""
+    import nbformat
+
+    def cell(kind: str, text: str, **meta) -> object:
+        made = nbformat.v4.new_code_cell(text) if kind == "code" else nbformat.v4.new_markdown_cell(text)
+        if meta:
+            made.metadata["nbgrader"] = {"schema_version": 3, "locked": False, "solution": False, "grade": False,
+                                         **meta}
+        return made
+
+    source = nbformat.v4.new_notebook(cells=[
+        cell("code", "def mean(xs):\n    ### BEGIN SOLUTION\n    return sum(xs) / len(xs)\n    ### END SOLUTION",
+             grade_id="mean", solution=True),
+        cell("code", "import warnings\nwarnings.warn('a library warns on stderr')\nassert mean([1, 2, 3]) == 2",
+             grade_id="test_mean", grade=True, points=1, locked=True),
+        cell("markdown", "The mean is the sum over the count.", grade_id="explain", solution=True, grade=True,
+             points=1),
+    ])
+    source.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (course / "source" / "ps1").mkdir(parents=True)
+    nbformat.write(source, course / "source" / "ps1" / "p1.ipynb")
+    for student, change in submissions.items():
+        nb = nbformat.reads(nbformat.writes(source), as_version=4)
+        change(nb)
+        folder = course / "submitted" / student / "ps1"
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / "p1.ipynb")
+
+
+def test_where_stock_nbgrader_is_wrong_tpm_grade_differs_on_purpose(tmp_path):
+    """Two places where the scores differ, by design (docs/grading.md): a test cell that writes to stderr (a
+    library's warning) costs nothing here, while stock scores it 0; and a learner who turns an answer cell into
+    markdown is graded (that question only fails), where stock cannot process the notebook."""
+    grading.require_sandbox()
+
+    def as_is(nb):
+        return None
+
+    def to_markdown(nb):
+        nb.cells[0].cell_type = "markdown"
+        nb.cells[0].pop("outputs", None)
+        nb.cells[0].pop("execution_count", None)
+
+    ours, theirs = tmp_path / "tpm", tmp_path / "stock"
+    for course in (ours, theirs):
+        small_course(course, {"ada": as_is, "bob": to_markdown} if course == ours else {"ada": as_is})
+        stock(course, "generate_assignment", "ps1")
+    stock(theirs, "autograde", "ps1")
+    assert gradebook_scores(theirs, "ps1")[("ada", "p1", "test_mean")] == 0   # stock: stderr output scores 0
+    done = tpm_grade(ours, "ps1", tmp_path / "r.json")
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = {e["student"]: e for e in json.loads((tmp_path / "r.json").read_text())["submissions"]}
+    assert report["ada"]["score"] == 1 and gradebook_scores(ours, "ps1")[("ada", "p1", "test_mean")] == 1
+    assert report["bob"]["status"] == "graded" and report["bob"]["score"] == 0
+    assert report["bob"]["questions"][0]["status"] == "missing"
