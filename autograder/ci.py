@@ -68,9 +68,11 @@ def _grade_one(aid: str, notebook: Path, course: Path, mode: str, timeout: float
     with tempfile.TemporaryDirectory(prefix="tpm-ci-") as tmp:
         work = Path(tmp) / "course"
         source = course / ("solutions" if mode == "hidden" else "exercises") / aid
-        shutil.copytree(source, work / "solutions" / aid)
+        # symlinks=True: a link in a learner's repository stays a link, which the grader never follows (a copied
+        # link target would travel into the sandbox as one of the assignment's files).
+        shutil.copytree(source, work / "solutions" / aid, symlinks=True)
         if (course / "exercises" / aid).is_dir():
-            shutil.copytree(course / "exercises" / aid, work / "exercises" / aid)
+            shutil.copytree(course / "exercises" / aid, work / "exercises" / aid, symlinks=True)
         report = Path(tmp) / "report.json"
         grade.main(submissions=[notebook], assignment=aid, course=work, json_path=report, workers=1,
                    timeout=timeout, db_url=f"sqlite:///{Path(tmp) / 'gradebook.db'}", unsafe_no_sandbox=unsafe,
@@ -95,7 +97,7 @@ def _max_score(aid: str, course: Path, mode: str) -> float:
 
     with tempfile.TemporaryDirectory(prefix="tpm-ci-") as tmp:
         source = course / ("solutions" if mode == "hidden" else "exercises") / aid
-        shutil.copytree(source, Path(tmp) / "solutions" / aid)
+        shutil.copytree(source, Path(tmp) / "solutions" / aid, symlinks=True)
         return assignment.load(Path(tmp), aid).max_score
 
 

@@ -64,3 +64,47 @@ def test_this_kits_layout_reads_through_its_own_config_and_as_a_copy_without_one
 def test_a_bad_assignment_id_is_refused(tmp_path):
     with pytest.raises(AssignmentError, match="is not an assignment id"):
         load(tmp_path, "../x")
+
+
+def test_files_travel_as_nbgraders_autograde_copies_them_and_links_never(tmp_path):
+    """The assignment's files go beside the notebook over the learner's copies, except those the course keeps
+    (Autograde.exclude_overwriting); a link in the source folder or the learner's folder is never followed."""
+    from dataclasses import replace
+
+    from autograder import runner
+    from autograder.submissions import learner_files
+
+    shutil.copytree(DOCS / "source" / "ps1", tmp_path / "source" / "ps1")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("instructor only")
+    (tmp_path / "source" / "ps1" / "data.csv").write_text("course,data\n")
+    (tmp_path / "source" / "ps1" / "helper.py").write_text("COURSE = True\n")
+    (tmp_path / "source" / "ps1" / "lib").mkdir()
+    (tmp_path / "source" / "ps1" / "lib" / "util.py").write_text("x = 1\n")
+    (tmp_path / "source" / "ps1" / "link.txt").symlink_to(secret)
+    (tmp_path / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.Autograde.exclude_overwriting = {'ps1': ['helper.py']}\n")
+    asg = load_all(tmp_path, "ps1")[0]
+    assert set(asg.files) == {"jupyter.png", "data.csv", "helper.py", "lib/util.py"}
+
+    learner = tmp_path / "submitted" / "ada" / "ps1"
+    learner.mkdir(parents=True)
+    (learner / "data.csv").write_text("learner,data\n")
+    (learner / "helper.py").write_text("COURSE = False\n")
+    (learner / "notes.txt").write_text("mine")
+    (learner / ".secret").write_text("hidden")
+    (learner / "leak.txt").symlink_to(secret)
+    (learner / "problem1.ipynb").write_text("{}")
+    theirs = learner_files(learner)
+    assert set(theirs) == {"data.csv", "helper.py", "notes.txt"}
+
+    work = tmp_path / "work"
+    work.mkdir()
+    runner.place_files(work, asg, theirs)
+    assert (work / "data.csv").read_text() == "course,data\n"
+    assert (work / "helper.py").read_text() == "COURSE = False\n"     # kept: exclude_overwriting
+    assert (work / "notes.txt").read_text() == "mine" and (work / "lib" / "util.py").is_file()
+    assert not (work / "leak.txt").exists() and not (work / "link.txt").exists()
+    # Without exclude_overwriting the course's copy wins.
+    runner.place_files(work, replace(asg, learner_kept=()), theirs)
+    assert (work / "helper.py").read_text() == "COURSE = True\n"
