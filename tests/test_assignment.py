@@ -108,3 +108,21 @@ def test_files_travel_as_nbgraders_autograde_copies_them_and_links_never(tmp_pat
     # Without exclude_overwriting the course's copy wins.
     runner.place_files(work, replace(asg, learner_kept=()), theirs)
     assert (work / "helper.py").read_text() == "COURSE = True\n"
+
+
+def test_an_nbgrader_failure_is_shown_by_its_cause_not_by_see_the_above_traceback():
+    from autograder.release import nbgrader_cause
+
+    stderr = """[AutogradeApp | INFO] Copying /c/submitted/foo/ps1/timestamp.txt
+[AutogradeApp | ERROR] There was an error processing assignment: /c/submitted/foo/ps1
+[AutogradeApp | ERROR] Traceback (most recent call last):
+  File "/x/nbgrader/converters/base.py", line 400, in convert_notebooks
+    self.init_assignment(gd['assignment_id'], gd['student_id'])
+nbgrader.converters.base.NbGraderException: No assignment with ID 'ps1' exists in the database
+[AutogradeApp | ERROR] Please see the above traceback for details.
+"""
+    assert nbgrader_cause(stderr) == ("nbgrader.converters.base.NbGraderException: No assignment with ID 'ps1' "
+                                      "exists in the database")
+    assert nbgrader_cause("[App | ERROR] No notebooks were matched by 'x'\n[App | ERROR] Please see the "
+                          "above traceback for details.\n") == "[App | ERROR] No notebooks were matched by 'x'"
+    assert nbgrader_cause("") == "(no output)"
