@@ -111,6 +111,95 @@ def time_plain_course(count: int, workers: int) -> tuple[float, float]:
     return times[0], times[1]
 
 
+def breakdown(aid: str, nb) -> dict[str, float]:
+    """Where one submission's time goes inside a grading worker (sandbox on), in seconds: its kernel's start
+    (sandbox, Python, ipykernel), the first code cell (the imports), the learner's other cells, reading values
+    and testing them, and the rest (plan, replica, graded notebook)."""
+    import nbformat
+
+    from autograder import assignment, kernel, runner
+
+    asg = assignment.load(KIT_ROOT, aid)
+    data = nbformat.writes(nb).encode()
+    spent = {"kernel start": 0.0, "first cell (imports)": 0.0, "other cells": 0.0, "fetching values": 0.0}
+    real = kernel.Kernel.start, kernel.Kernel.execute, kernel.Kernel.fetch
+
+    def timed(key, fn):
+        def wrapper(self, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(self, *args, **kwargs)
+            finally:
+                name = key(self) if callable(key) else key
+                spent[name] += time.perf_counter() - started
+        return wrapper
+
+    first = {"done": False}
+
+    def cell_key(_self):
+        if not first["done"]:
+            first["done"] = True
+            return "first cell (imports)"
+        return "other cells"
+
+    kernel.Kernel.start = timed("kernel start", real[0])
+    kernel.Kernel.execute = timed(cell_key, real[1])
+    kernel.Kernel.fetch = timed("fetching values", real[2])
+    try:
+        with tempfile.TemporaryDirectory(prefix="tpm-bench-one-") as tmp:
+            runner.grade(asg, "warmup", f"{aid}.ipynb", data, scratch_root=Path(tmp), slot=0, timeout=30,
+                         use_sandbox=True)   # the first run pays the disk cache
+            for key in spent:
+                spent[key] = 0.0
+            first["done"] = False
+            started = time.perf_counter()
+            runner.grade(asg, "one", f"{aid}.ipynb", data, scratch_root=Path(tmp), slot=0, timeout=30,
+                         use_sandbox=True)
+            total = time.perf_counter() - started
+    finally:
+        kernel.Kernel.start, kernel.Kernel.execute, kernel.Kernel.fetch = real
+    spent["tests, plan, replica, graded notebook"] = total - sum(spent.values())
+    spent["total"] = total
+    return spent
+
+
+def warm_kernel_seconds(aid: str, subs: dict) -> float:
+    """The notebooks' own cells, imports included, each notebook in a kernel that is already running (its start
+    not counted): the floor a grader that runs every learner cell cannot go below. Mean seconds per notebook."""
+    from autograder import assignment, kernel, plan, sandbox
+
+    asg = assignment.load(KIT_ROOT, aid)
+    total = 0.0
+    with tempfile.TemporaryDirectory(prefix="tpm-bench-warm-") as tmp:
+        for i, nb in enumerate(subs.values()):
+            scratch, private = Path(tmp) / f"s{i}", Path(tmp) / f"p{i}"
+            private.mkdir(mode=0o700)
+            sandbox.prepare(scratch, slot=0)
+            k = kernel.Kernel(scratch, private, slot=0, use_sandbox=True)
+            k.start()
+            try:
+                steps = [s.source for s in plan.build(asg, nb["cells"]).steps if s.kind == "code"]
+                started = time.perf_counter()
+                for source in steps:
+                    k.execute(source, 30)
+                total += time.perf_counter() - started
+            finally:
+                k.stop()
+    return total / len(subs)
+
+
+def ci_latency(aid: str, nb) -> float:
+    """One learner's push: `tpm-grade ci` on a repository holding one notebook, as its own process."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="tpm-bench-ci-") as tmp:
+        notebooks.write(nb, Path(tmp) / "repo" / "exercises" / aid / f"{aid}.ipynb")
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "autograder.cli", "ci", str(Path(tmp) / "repo"), "--course",
+                        str(KIT_ROOT), "--json", str(Path(tmp) / "score.json")], check=True, capture_output=True)
+        return time.perf_counter() - started
+
+
 def time_sharded_postgres(aid: str, subs: dict, shards: int) -> tuple[float, int] | None:
     """Grade in `shards` processes at once (as CI jobs would) into one PostgreSQL gradebook.
 
@@ -172,6 +261,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'stock nbgrader autograde':<34}{stock:>10.1f}{n / stock * 60:>18.1f}")
     print(f"{f'tpm-grade grade --workers {args.workers}':<34}{ours:>10.1f}{n / ours * 60:>18.1f}")
     print(f"\nthroughput ratio (tpm-grade / stock nbgrader): {stock / ours:.2f}x   (target: at least 2.5x)")
+    correct = next(iter(subs.values()))
+    warm = warm_kernel_seconds(args.assignment, subs)
+    per_core = ours * args.workers / n
+    print(f"tpm-grade per submission per core: {per_core:.2f} s; the notebooks' own cells in a running kernel: "
+          f"{warm:.2f} s; multiple: {per_core / warm:.1f}x   (target: at most 2x)")
+    print(f"one submission's latency (tpm-grade ci, its own process): {ci_latency(args.assignment, correct):.1f} s"
+          "   (target: under 3 s)")
+    print("\nOne correct submission inside a worker, sandbox on:")
+    for part, seconds in breakdown(args.assignment, correct).items():
+        print(f"  {part:<40}{seconds:>7.2f} s")
     if args.plain_submissions:
         _plain(args.plain_submissions, args.workers)
     if args.shard_submissions:

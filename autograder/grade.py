@@ -86,7 +86,9 @@ def _row(sub: Submission, single: assignment_mod.Assignment | None, status: str,
 def main(*, submissions: list[Path], assignment: str, course: Path, json_path: Path | None = None,
          workers: int | None = None, timeout: float | None = None, force: bool = False,
          unsafe_no_sandbox: bool = False, db_url: str | None = None, shard: str | None = None,
-         budget: float = runner.BUDGET, strict: bool = False, stream=None) -> int:
+         budget: float = runner.BUDGET, strict: bool = False, stream=None, record: bool = True) -> int:
+    """Grade every submission found under `submissions`; with record=False (`tpm-grade ci`, one learner's
+    notebooks) nothing is written to a gradebook or the course, only the JSON report."""
     stream = stream or sys.stdout
     course = Path(course).resolve()
     spec = parse_shard(shard)
@@ -106,9 +108,12 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
     workers = max(1, workers or os.cpu_count() or 1)
     if workers > sandbox.MAX_WORKERS:
         raise ValueError(f"--workers is at most {sandbox.MAX_WORKERS}.")
-    db_url = gradebook.resolve_url(course, db_url)
-    gradebook.check_reachable(db_url)
-    gradebook.check_no_clash(asgs, db_url)
+    if any(a.autotest for a in asgs):
+        record = True   # nbgrader instantiates AUTOTEST lines only while recording the assignment
+    if record:
+        db_url = gradebook.resolve_url(course, db_url)
+        gradebook.check_reachable(db_url)
+        gradebook.check_no_clash(asgs, db_url)
     if any(a.autotest for a in asgs):
         # nbgrader instantiates ### AUTOTEST lines when it records the assignment; grade what it recorded.
         print(f"Instantiating the ### AUTOTEST lines of {aid} with nbgrader ...", file=stream, flush=True)
@@ -132,8 +137,10 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
                   file=stream, flush=True)
         # Recording the assignment takes nbgrader a few seconds: do it while the first kernels start.
         pool = ThreadPoolExecutor(max_workers=1)
-        recorded = pool.submit(gradebook.ensure_assignment, course, asgs, db_url)
+        recorded = pool.submit(gradebook.ensure_assignment if record else lambda *_: None, course, asgs, db_url)
         pool.shutdown(wait=False)
+        if not record:
+            db_url = None   # _grade_all and the loop below write nothing
         reports: dict[tuple[str, str], dict] = {}
         todo: list[tuple[Submission, str]] = []
         progress = _Progress(len(found), stream)
@@ -145,7 +152,8 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
             if sub.missing:
                 result = runner.Result.not_submitted(asg, sub.student)
                 recorded.result()
-                gradebook.record(course, asg, db_url, result, "")
+                if db_url:
+                    gradebook.record(course, asg, db_url, result, "")
                 reports[_key(result.as_dict())] = result.as_dict()
                 progress.line(label, f"{_summary(result.as_dict())} (not submitted)")
                 continue
@@ -163,7 +171,7 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
                 continue
             digest = hashlib.sha256(data).hexdigest()
             del data  # read again when its turn comes: a batch never holds every notebook in memory
-            previous = gradebook.load_result(course, aid, sub.student, asg.notebook)
+            previous = gradebook.load_result(course, aid, sub.student, asg.notebook) if db_url else None
             if previous and previous.get("submission_sha256") == digest and not force:
                 row = {k: v for k, v in previous.items() if k != "submission_sha256"}
                 reports[(sub.student, asg.notebook)] = row
@@ -249,7 +257,7 @@ def _grade_all(todo, by_name, course, db_url, tmp, workers, timeout, budget, uns
         for future in as_completed(futures):
             sub, digest = futures[future]
             result = future.result()
-            if result.status == "graded":
+            if result.status == "graded" and db_url:
                 recorded.result()  # the assignment must be in the gradebook first (raises if it could not be)
                 gradebook.record(course, assignment_of(sub), db_url, result, digest)
             row = result.as_dict()

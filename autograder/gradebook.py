@@ -233,7 +233,7 @@ def _generate(course: Path, aid: str, db_url: str) -> None:
         # The URL (it may hold a password) travels in the environment, never in argv, which /proc shows everyone.
         Path(scratch, "nbgrader_config.py").write_text(
             f"import os\nc = get_config()\nc.CourseDirectory.db_url = os.environ[{ENV_URL!r}]\n", encoding="utf-8")
-        command = [sys.executable, "-m", "nbgrader", "generate_assignment", aid, "--force",
+        command = [sys.executable, "-m", "autograder.nbgrader_command", "generate_assignment", aid, "--force",
                    f"--CourseDirectory.root={scratch}",
                    # the course row nbgrader's Gradebook creates; PostgreSQL enforces the foreign key, SQLite does not
                    f"--CourseDirectory.course_id={layout.course_id}",

@@ -63,8 +63,8 @@ def generate(*, root: Path, dest: Path, ids: list[str] | None = None) -> list[Pa
             shutil.copytree(root / "solutions" / aid, course / "source" / aid,
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         for aid in ids:  # nbgrader takes one assignment id per call
-            command = [sys.executable, "-m", "nbgrader", "generate_assignment", aid, "--no-db", "--force",
-                       f"--CourseDirectory.root={course}", "--CourseDirectory.source_directory=source",
+            command = [sys.executable, "-m", "autograder.nbgrader_command", "generate_assignment", aid, "--no-db",
+                       "--force", f"--CourseDirectory.root={course}", "--CourseDirectory.source_directory=source",
                        "--CourseDirectory.release_directory=release"]
             done = subprocess.run(command, cwd=course, env=nbgrader_env(), capture_output=True, text=True)
             if done.returncode != 0:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import nbformat
 import nbgrader
 import pytest
 
@@ -126,3 +127,13 @@ nbgrader.converters.base.NbGraderException: No assignment with ID 'ps1' exists i
     assert nbgrader_cause("[App | ERROR] No notebooks were matched by 'x'\n[App | ERROR] Please see the "
                           "above traceback for details.\n") == "[App | ERROR] No notebooks were matched by 'x'"
     assert nbgrader_cause("") == "(no output)"
+
+
+def test_the_courses_header_notebook_leads_every_notebook_as_nbgrader_releases_it(tmp_path):
+    shutil.copytree(DOCS / "source", tmp_path / "source")
+    (tmp_path / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.IncludeHeaderFooter.header = 'source/header.ipynb'\n")
+    first = load_all(tmp_path, "ps1")[0]
+    header = nbformat.read(str(DOCS / "source" / "header.ipynb"), as_version=4)
+    assert [c.source for c in first.cells[:len(header.cells)]] == [c.source for c in header.cells]
+    assert all(c.role == "locked" for c in first.cells[:len(header.cells)])
