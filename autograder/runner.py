@@ -20,6 +20,7 @@ import json
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -64,10 +65,21 @@ class QuestionResult:
                 "message": self.message, "mode": self.mode}
 
 
+_MODES_LOCK = threading.Lock()
+
+
 def test_modes(asg: assignment_mod.Assignment) -> dict[str, tuple[str, str]]:
-    """Each autograded question's mode and, for "kernel", why its test cannot run in the grader."""
-    needed = replica_mod.needed(asg)
-    return {q.id: trusted.mode_for(q.test_source, asg.imports, needed) for q in asg.questions if not q.manual}
+    """Each autograded question's mode and, for "kernel", why its test cannot run in the grader. Worked out once
+    per assignment, under a lock: tpm-grade checks workers' answers in several threads, and CPython 3.11's
+    ast.parse is not thread-safe ("AST constructor recursion depth mismatch")."""
+    with _MODES_LOCK:
+        cached = asg.__dict__.get("_test_modes")
+        if cached is None:
+            needed = replica_mod.needed(asg)
+            cached = {q.id: trusted.mode_for(q.test_source, asg.imports, needed)
+                      for q in asg.questions if not q.manual}
+            asg.__dict__["_test_modes"] = cached
+        return cached
 
 
 @dataclass
