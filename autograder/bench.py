@@ -124,12 +124,18 @@ def breakdown(aid: str, nb) -> dict[str, float]:
     spent = {"kernel start": 0.0, "first cell (imports)": 0.0, "other cells": 0.0, "fetching values": 0.0}
     real = kernel.Kernel.start, kernel.Kernel.execute, kernel.Kernel.fetch
 
+    inside_fetch = {"now": False}   # Kernel.fetch runs through Kernel.execute: count that time once, as fetching
+
     def timed(key, fn):
         def wrapper(self, *args, **kwargs):
+            if fn is real[1] and inside_fetch["now"]:
+                return fn(self, *args, **kwargs)
+            inside_fetch["now"] = fn is real[2]
             started = time.perf_counter()
             try:
                 return fn(self, *args, **kwargs)
             finally:
+                inside_fetch["now"] = False
                 name = key(self) if callable(key) else key
                 spent[name] += time.perf_counter() - started
         return wrapper
@@ -200,6 +206,27 @@ def ci_latency(aid: str, nb) -> float:
         return time.perf_counter() - started
 
 
+def scaling(aid: str, sizes: tuple[int, ...], workers: int) -> list[tuple[int, float, float]]:
+    """(submissions, seconds per submission, peak memory in MiB) for each batch size: `tpm-grade grade` in a
+    process of its own, so its peak resident memory (workers included) is its own."""
+    import subprocess
+
+    out = []
+    for count in sizes:
+        with tempfile.TemporaryDirectory(prefix="tpm-bench-scale-") as tmp:
+            course = _course(Path(tmp), aid, submissions(aid, count), "submitted")
+            started = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(course / "submitted"),
+                                     "-a", aid, "--course", str(course), "--workers", str(workers)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - started
+            if status != 0:
+                raise RuntimeError(f"tpm-grade grade failed on {count} submissions (status {status})")
+            out.append((count, seconds / count, usage.ru_maxrss / 1024))
+    return out
+
+
 def time_sharded_postgres(aid: str, subs: dict, shards: int) -> tuple[float, int] | None:
     """Grade in `shards` processes at once (as CI jobs would) into one PostgreSQL gradebook.
 
@@ -242,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assignment", default="07-slos")
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--long", action="store_true",
+                        help="also grade 40, 200 and 1,000 submissions: per-submission cost and peak memory")
     parser.add_argument("--plain-submissions", type=int, default=20,
                         help="students for the plain nbgrader course (nbgrader's ps1; 0 skips it)")
     parser.add_argument("--shard-submissions", type=int, default=200,
@@ -273,6 +302,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {part:<40}{seconds:>7.2f} s")
     if args.plain_submissions:
         _plain(args.plain_submissions, args.workers)
+    if args.long:
+        print(f"\nScaling (--long): {args.assignment}, --workers {args.workers}")
+        print(f"{'submissions':>12}{'s per submission':>18}{'peak MiB (largest process)':>28}")
+        for count, each, mib in scaling(args.assignment, (40, 200, 1000), args.workers):
+            print(f"{count:>12}{each:>18.2f}{mib:>28.0f}")
     if args.shard_submissions:
         _sharded(args.assignment, args.shard_submissions)
     return 0
