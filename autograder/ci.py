@@ -101,6 +101,15 @@ def _max_score(aid: str, course: Path, mode: str) -> float:
         return assignment.load(Path(tmp), aid).max_score
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: object) -> str:
+    """Learner-influenced text for an XML attribute: characters XML 1.0 cannot hold (an ANSI colour escape a
+    learner's error message printed, a NUL) shown as \\xNN, so the JUnit file stays well-formed."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(text))
+
+
 def junit_xml(report: dict) -> str:
     suites = ET.Element("testsuites", name="tpm-grade ci", tests="0", failures="0", errors="0", skipped="0")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
@@ -110,18 +119,18 @@ def junit_xml(report: dict) -> str:
         questions = entry.get("questions") or []
         if entry["status"] != "graded":
             case = ET.SubElement(suite, "testcase", classname=entry["assignment"], name="notebook")
-            ET.SubElement(case, "error", message=entry.get("reason", "could not be graded"))
+            ET.SubElement(case, "error", message=_xml(entry.get("reason", "could not be graded")))
             counts["tests"] += 1
             counts["errors"] += 1
         for q in questions:
             case = ET.SubElement(suite, "testcase", classname=entry["assignment"],
-                                 name=f"{q['id']} ({q['score']:g}/{q['max_score']:g} points)")
+                                 name=_xml(f"{q['id']} ({q['score']:g}/{q['max_score']:g} points)"))
             counts["tests"] += 1
             if q["status"] in ("error", "timeout"):
-                ET.SubElement(case, "error", message=q["message"], type=q["status"])
+                ET.SubElement(case, "error", message=_xml(q["message"]), type=q["status"])
                 counts["errors"] += 1
             elif q["status"] in LOST:
-                ET.SubElement(case, "failure", message=q["message"], type=q["status"])
+                ET.SubElement(case, "failure", message=_xml(q["message"]), type=q["status"])
                 counts["failures"] += 1
         for m in entry.get("manual_questions") or []:
             case = ET.SubElement(suite, "testcase", classname=entry["assignment"], name=f"{m['id']} (by hand)")

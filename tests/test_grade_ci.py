@@ -160,3 +160,30 @@ def test_markdown_summary_cells_are_inert():
     cell = _cell('<img src=x onerror=alert(1)> ![t](https://tracker.example/p.png) [a](javascript:alert(2)) | x')
     assert "<img" not in cell and "](" not in cell and " | " not in cell
     assert "budget_errors" in _cell("budget_errors is not right yet.").replace("\\", "")
+
+
+def test_junit_stays_well_formed_whatever_an_answer_prints():
+    """A learner's error message can carry an ANSI colour escape or a NUL; XML 1.0 cannot hold either, and a CI
+    system that cannot parse the JUnit file shows nothing at all."""
+    from autograder.ci import junit_xml
+
+    message = "Your code stopped with ValueError: \x1b[31mbad input\x1b[0m\x00 and \x07"
+    report = {"assignments": [{"assignment": AID, "status": "graded", "manual_questions": [], "questions": [
+        {"id": "q1", "score": 0, "max_score": 2, "status": "error", "message": message},
+        {"id": "q2", "score": 0, "max_score": 2, "status": "failed", "message": "\x1b[1mwrong\x1b[0m"}]},
+        {"assignment": "06-apis", "status": "ungradable", "reason": "the file \x1b[2J is empty"}]}
+    root = ET.fromstring(junit_xml(report).encode())   # raises ParseError if not well-formed
+    shown = [e.get("message") for e in root.iter() if e.get("message")]
+    assert "Your code stopped with ValueError: \\x1b[31mbad input\\x1b[0m\\x00 and \\x07" in shown
+    assert "\\x1b[1mwrong\\x1b[0m" in shown and "the file \\x1b[2J is empty" in shown
+
+
+def test_the_classroom_template_shows_every_question_after_the_command_grader():
+    """Classroom's command grader clears GITHUB_STEP_SUMMARY; the report is added back in a later step."""
+    steps = yaml.safe_load((ROOT / "templates" / "ci" / "github-classroom.yml").read_text())[
+        "jobs"]["run-autograding-tests"]["steps"]
+    graders = [i for i, s in enumerate(steps) if "autograding-command-grader" in str(s.get("uses"))]
+    summary = [i for i, s in enumerate(steps) if "GITHUB_STEP_SUMMARY" in str(s.get("run"))]
+    assert graders and summary and min(summary) > max(graders)
+    assert steps[min(summary)].get("if") == "always()" and "tpm-summary.md" in steps[min(summary)]["run"]
+    assert any("--markdown tpm-summary.md" in str(s.get("with", {}).get("command")) for s in steps)
