@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder import ci, collect, export, feedback, grade, gradebook, notebooks, release, roster
+from autograder import ci, collect, export, feedback, grade, gradebook, notebooks, publish, release, roster
 from autograder.assignment import AssignmentError
 from autograder.gradebook import GradebookError
 from autograder.records import RecordsError
@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--course", type=Path, default=KIT_ROOT, help="course root (default: this kit)")
     rel.add_argument("--dest", type=Path, default=None, help="where to write (default: COURSE/exercises)")
     rel.set_defaults(run=lambda a: release.main(root=a.course, ids=a.ids, dest=a.dest))
+
+    pub = sub.add_parser("publish", help="build what learners get: `publish learner DEST`, a repository without "
+                         "answers")
+    pub.add_argument("what", choices=["learner"], help="learner: lessons, released exercises, tpmkit, lab setup")
+    pub.add_argument("dest", type=Path, help="a new folder, outside this kit")
+    pub.set_defaults(run=lambda a: publish.main(dest=a.dest))
 
     gr = sub.add_parser("grade", help="grade submissions in a sandbox; tests never run in the learner's process")
     gr.add_argument("submissions", nargs="+", type=Path,
