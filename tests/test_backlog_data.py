@@ -1,5 +1,18 @@
-"""The backlogs hold the planted answers their docstring promises. Reference code here recomputes the
-rankings from the rows with Fraction arithmetic, independently of tpmkit.prioritise."""
+"""The backlogs hold the planted answers documented below. Reference code here recomputes the rankings
+from the rows with Fraction arithmetic, independently of tpmkit.prioritise.
+
+Planted answers (documented here, not in tpmkit, which learners receive), PLANTED[team] in
+tpmkit.data.backlog:
+- Till app: RICE ranks "Daily takings report" (B10) first; WSJF ranks "3-D Secure 2 for payment links" (B01)
+  first. B01 is the planted disagreement: first by WSJF (a card-scheme deadline and a compliance risk give it
+  the largest cost of delay) but 11th of 12 by RICE (few shops reach it). No item moves further between the
+  two rankings. Ranking by reach x impact alone, or by reach x impact x confidence (forgetting to divide by
+  effort), puts "Offline mode for tills" (B02) first; ranking by cost of delay alone (forgetting to divide by
+  job size) gives another top five.
+- Checkout: RICE ranks C01 first, WSJF ranks C02 (a card-scheme rule change with a date) first, and RICE
+  ranks C02 last.
+- No two items of a team tie on RICE or on WSJF.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +21,14 @@ from fractions import Fraction
 import pytest
 
 from tpmkit.data import backlog
-from tpmkit.data.backlog import COLUMNS, KEY_RESULTS, PLANTED, TEAMS
+from tpmkit.data.backlog import COLUMNS, KEY_RESULTS, TEAMS
 from tpmkit.errors import KitError
+
+# The answer key the backlog is designed around (here, not in tpmkit: learners receive tpmkit, not the tests).
+PLANTED = {
+    "till-app": {"rice_first": "B10", "wsjf_first": "B01", "mover": "B01", "mover_rice_rank": 11},
+    "checkout": {"rice_first": "C01", "wsjf_first": "C02", "mover": "C02", "mover_rice_rank": 8},
+}
 
 
 def rice(row: dict) -> Fraction:

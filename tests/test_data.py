@@ -1,5 +1,10 @@
 """The request log holds the planted incident the curriculum brief describes. Reference code here
-recomputes every planted figure from the rows with plain NumPy, independently of tpmkit.slo."""
+recomputes every planted figure from the rows with plain NumPy, independently of tpmkit.slo.
+
+Planted answers (documented here, not in tpmkit, which learners receive), tpmkit.data.request_log:
+- The incident (15% of requests fail for 10 minutes from INCIDENT_START) is 1,500 failed requests,
+  3.47% of a 30-day 99.9% budget (43,200 failed requests).
+"""
 
 from __future__ import annotations
 

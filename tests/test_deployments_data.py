@@ -1,5 +1,12 @@
-"""The deployments table holds the planted answers its docstring promises. Reference code here walks
-the rows with plain Python (no tpmkit.dora) and recomputes every planted figure."""
+"""The deployments table holds the planted answers documented below. Reference code here walks the rows
+with plain Python (no tpmkit.dora) and recomputes every planted figure.
+
+Planted answers (documented here, not in tpmkit, which learners receive), PLANTED in
+tpmkit.data.deployments: each service has a fixed number of deployments, failures and hotfixes in each
+13-week quarter, and an exact median change lead time and failed-deployment recovery time. Means sit well
+above the medians: a few changes waited days for review, and one checkout failure in Q3 was only noticed
+the next day. The seed moves the times around, never the planted figures.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,22 @@
-"""The module 05 tables hold the planted answers their docstring promises. Reference code here works on
-the rows with plain Python (its own percentile and z-test, no tpmkit.metrics) and recomputes each one."""
+"""The module 05 tables hold the planted answers documented below. Reference code here works on the rows
+with plain Python (its own percentile and z-test, no tpmkit.metrics) and recomputes each one.
+
+Planted answers (documented here, not in tpmkit, which learners receive), tpmkit.data.experiments:
+- `checkout_times(month)`: August and September are the lesson's months: September's mean and median fell
+  while its slow tail grew. October is the exercise's month: about 2.5% of payments hung for 6 to 14 seconds.
+- `conversion_by_device()` (the lesson): the total fell although every device converted better: a campaign
+  brought many mobile-web visitors, who convert least (a mix shift, Simpson's paradox).
+- `checkout_flows()` (the exercise): shops chose their flow, so the mix differs: Express wins in total but
+  loses on two devices.
+- `ab_test(name)`, `ab_test_daily(name)`: "saved-cards" (the lesson) has no real effect, yet looked
+  significant on day 3 (p ~ 0.03). "express-pay" (the exercise): B converts better at the planned end
+  (p ~ 0.03), looked better still on day 4, and shows more payment errors (the guardrail) by the end,
+  though not yet on day 4.
+- `daily_payments()`: a strong weekly cycle (Saturdays are the busiest days, Sundays the quietest: many
+  shops close on Sundays; A/B test traffic is busiest on Saturdays too). New receipts (9 September) had no
+  effect on payments; Tap to Pay (1 October) added 2% from that day (TAP_TO_PAY_LIFT): its real effect is
+  small.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,12 @@
-"""The incidents table holds the planted answers its docstring promises. Reference code here walks the
-rows with plain Python and checks them against the deployments table they are built from."""
+"""The incidents table holds the planted answers documented below. Reference code here walks the rows
+with plain Python and checks them against the deployments table they are built from.
+
+Planted answers (documented here, not in tpmkit, which learners receive), tpmkit.data.incidents: each
+incident's minutes from start to detect, its severity and how it was detected are fixed (DETECT for the
+deployment incidents, keyed by their recovery minutes; OTHERS for the rest), so every per-quarter figure
+(mean time to detect, mean time to mitigate, RTO breaches) is the same for every seed. The seed only moves
+the times. The Q3 figures are checked in test_planted_q3_figures.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,17 @@
-"""The product tables hold what tpmkit.data.product promises. Reference code here recomputes every
-planted fact from the rows with pandas and plain Python (no SQL)."""
+"""The product tables hold the planted facts documented below. Reference code here recomputes every
+planted fact from the rows with pandas and plain Python (no SQL).
+
+Planted answers (documented here, not in tpmkit, which learners receive), tpmkit.data.product:
+- On DOUBLE_LOGGED_DAY the Android app logged every event twice (some three times; one in ten of the
+  doubled events): the copies have the same user, name, time and device, and a new `event_id`. No other
+  day has such copies.
+- CAMPAIGN_DAY (a push-notification campaign) is the busiest day by rows, busier than the
+  double-logged day, so "the day with the most events" is not the data-quality problem.
+- Among the last receipt-printer orders of March is a chain's order of 8 printers on the afternoon
+  of 31 March (BIG_ORDER_TIME), which `BETWEEN '2026-03-01' AND '2026-03-31'` misses.
+- Some orders have no `user_id` (guests), so `NOT IN (SELECT user_id FROM orders)` finds nobody.
+- About 3% of users have no `channel`, and `refunded_gbp` is empty unless there was a refund.
+"""
 
 from __future__ import annotations
 

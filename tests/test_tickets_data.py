@@ -1,5 +1,18 @@
-"""The ticket logs hold the planted answers their docstring promises. Reference code here recomputes them
-from the rows with datetime and plain Python, independently of tpmkit.flow."""
+"""The ticket logs hold the planted answers documented below. Reference code here recomputes them from the
+rows with datetime and plain Python, independently of tpmkit.flow.
+
+Planted answers (documented here, not in tpmkit, which learners receive), PLANS[team] in tpmkit.data.tickets;
+the same for every seed, which moves only the times and the titles:
+- Till app: 72 tickets done in the window, per week 9, 10, 8, 0, 15, 11, 9, 10: a throughput of 9.0 tickets
+  per week. Averaging only the weeks that finished something (a group-by on the week drops the empty freeze
+  week) gives 72 / 7 = 10.29, which is wrong.
+- Checkout: 56 tickets done in the window, per week 7, 8, 6, 0, 12, 8, 8, 7: 7.0 a week (8.0 without the
+  freeze week).
+- Every ticket waits in "To do" for days before it starts, so lead time (created to done) is far longer
+  than cycle time (started to done).
+- Tickets also finished in the four weeks before the window, when the teams had no WIP limit and work took
+  longer (both set one on 2 November), so a log that is not filtered to the window gives other averages.
+"""
 
 from __future__ import annotations
 

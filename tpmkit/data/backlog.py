@@ -12,20 +12,12 @@ Two teams, two backlogs: `backlog()` is the Till app team's twelve items (the ex
   value), `time_criticality`, `risk_reduction` (risk reduction and/or opportunity enablement) and
   `job_size`. Cost of delay is the sum of the first three; WSJF = cost of delay / job size.
 
-The estimates are designed tables (each is a deliberate judgement, like a real team's), so the planted
-answers are the same for every seed. The seed only shuffles the order of the rows, as a backlog tool lists
-items in whatever order they were entered: sort, never rely on position.
+The estimates are designed tables (each is a deliberate judgement, like a real team's), so every ranking is
+the same for every seed. The seed only shuffles the order of the rows, as a backlog tool lists items in
+whatever order they were entered: sort, never rely on position. No two items of a team tie on RICE or on
+WSJF.
 
-Planted answers (PLANTED[team]):
-- Till app: RICE ranks "Daily takings report" (B10) first; WSJF ranks "3-D Secure 2 for payment links" (B01)
-  first. B01 is the planted disagreement: first by WSJF (a card-scheme deadline and a compliance risk give it
-  the largest cost of delay) but 11th of 12 by RICE (few shops reach it). No item moves further between the
-  two rankings. Ranking by reach x impact alone, or by reach x impact x confidence (forgetting to divide by
-  effort), puts "Offline mode for tills" (B02) first; ranking by cost of delay alone (forgetting to divide by
-  job size) gives another top five.
-- Checkout: RICE ranks C01 first, WSJF ranks C02 (a card-scheme rule change with a date) first, and RICE
-  ranks C02 last.
-- No two items of a team tie on RICE or on WSJF.
+The rankings the exercises are graded on are documented, and checked, in tests/test_backlog_data.py.
 """
 
 from __future__ import annotations
@@ -81,10 +73,6 @@ ITEMS: dict[str, dict[str, tuple]] = {
         "C07": ("Checkout in Welsh", "none", 200, 1, 100, 0.5, 1, 1, 1, 1),
         "C08": ("Receipts by text message", "none", 2800, 0.25, 80, 1, 2, 1, 1, 2),
     },
-}
-PLANTED = {
-    "till-app": {"rice_first": "B10", "wsjf_first": "B01", "mover": "B01", "mover_rice_rank": 11},
-    "checkout": {"rice_first": "C01", "wsjf_first": "C02", "mover": "C02", "mover_rice_rank": 8},
 }
 
 

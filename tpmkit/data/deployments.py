@@ -14,10 +14,10 @@ One row per production deployment of three services (`checkout`, `payouts`, `das
 A failed deployment is fixed either by rolling back (no new row) or by a hotfix, which is a new
 row with `rework` True whose deploy time is the restore time of the failure it fixes.
 
-Planted answers (see PLANTED): each service has a fixed number of deployments, failures and hotfixes
-in each 13-week quarter, and an exact median change lead time and failed-deployment recovery time.
-Means sit well above the medians: a few changes waited days for review, and one checkout failure
-in Q3 was only noticed the next day. The seed moves the times around, never the planted figures.
+Each service has a fixed number of deployments, failures and hotfixes in each 13-week quarter, and an
+exact median change lead time and failed-deployment recovery time (PLANTED). The seed moves the times
+around, never these figures. The exercises are graded on them; they are documented in
+tests/test_deployments_data.py.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class Plan:
         return self.planned + self.hotfixed
 
 
+# Fixed figures the exercises are graded on; documented in tests/test_deployments_data.py.
 PLANTED: dict[tuple[str, str], Plan] = {
     ("checkout", "Q2"): Plan(60, 10, 6, 30 * 60, (20, 35, 45, 60, 80, 110, 150, 240, 420, 700)),
     ("checkout", "Q3"): Plan(73, 9, 5, 21 * 60 + 30, (18, 25, 40, 55, 75, 95, 140, 260, 1860)),

@@ -1,22 +1,18 @@
 """Tillpoint's product numbers for module 05-metrics: experiments, segments, checkout times, daily payments.
 
 Every table is generated from a seed, and the figures the lesson and the exercise are built on are
-planted: the seed moves the details around them, never the planted figures.
+planted: the seed moves the details around them, never the planted figures. They are documented in
+tests/test_experiments_data.py.
 
 - `checkout_times(month)`: how long each card payment took, from "Pay" to the receipt, in one month.
-  August and September are the lesson's months: September's mean and median fell while its slow tail
-  grew. October is the exercise's month: about 2.5% of payments hung for 6 to 14 seconds.
-- `conversion_by_device()`: checkout conversion by device for August and September (the lesson). The
-  total fell although every device converted better: a campaign brought many mobile-web visitors,
-  who convert least (a mix shift, Simpson's paradox).
+  August and September are the lesson's months; October is the exercise's month.
+- `conversion_by_device()`: checkout conversion by device for August and September (the lesson).
 - `checkout_flows()`: conversion of the Classic and Express checkout flows by device (the exercise).
-  Shops chose their flow, so the mix differs: Express wins in total but loses on two devices.
+  Shops chose their flow.
 - `ab_test(name)`, `ab_test_daily(name)`: randomised A/B tests, per variant and per day. "saved-cards"
-  (the lesson) has no real effect, yet looked significant on day 3. "express-pay" (the exercise) wins
-  on conversion at the planned end, looked even better on day 4, and raises payment errors (a guardrail).
-- `daily_payments()`: payments per day for twelve weeks, with a strong weekly cycle (Saturdays are
-  busiest, Sundays quietest), and two launches: new receipts on Wednesday 9 September and Tap to Pay
-  on Thursday 1 October.
+  is the lesson's test, "express-pay" the exercise's.
+- `daily_payments()`: payments per day for twelve weeks, and two launches: new receipts on Wednesday
+  9 September and Tap to Pay on Thursday 1 October.
 """
 
 from __future__ import annotations
@@ -57,6 +53,7 @@ class CheckoutMonth:
     hung_ms: tuple[int, int]  # how long a hung payment took: from, to
 
 
+# Fixed figures the lesson and the exercise are built on; documented in tests/test_experiments_data.py.
 CHECKOUT_MONTHS = {
     "2026-08": CheckoutMonth(1_840, 1_050, 0.45, 7, (6_000, 12_000)),
     "2026-09": CheckoutMonth(1_910, 930, 0.42, 34, (6_000, 14_000)),
@@ -81,10 +78,11 @@ def checkout_times(month: str = "2026-10", seed: int = DEFAULT_SEED) -> pd.DataF
     return pd.DataFrame({"payment_id": ids, "checkout_ms": times})
 
 
-# --- segments: a mix shift and Simpson's paradox ------------------------------------------------------
+# --- segments: conversion by device ------------------------------------------------------------------
 
 # (group, segment): (planned visitors, conversion rate). Conversions are the rate times the visitors,
-# rounded, so the rates (and the reversals) are planted; the seed only moves the visitor counts a little.
+# rounded, so the rates are planted; the seed only moves the visitor counts a little. The figures the lesson
+# and the exercise are built on are documented in tests/test_experiments_data.py.
 DEVICE_MONTHS = {
     ("2026-08", "app"): (30_000, 0.070),
     ("2026-08", "mobile web"): (20_000, 0.025),
@@ -141,21 +139,21 @@ class Experiment:
     checkpoints: dict[int, dict[str, tuple[int, int, int]]]
 
 
+# Fixed figures the lesson and the exercise are built on; documented in tests/test_experiments_data.py.
 EXPERIMENTS = {
-    # Saved cards for returning customers: no real effect; day 3 looked significant (p ~ 0.03).
+    # Saved cards for returning customers (the lesson's test).
     "saved-cards": Experiment("2026-09-07", 14, {
         3: {"A": (4_700, 226, 47), "B": (4_720, 275, 49)},
         7: {"A": (11_000, 538, 108), "B": (11_040, 580, 112)},
         14: {"A": (22_000, 1_080, 215), "B": (22_050, 1_101, 221)},
     }),
-    # Express pay: B converts better at the planned end (p ~ 0.03), looked better still on day 4,
-    # and shows more payment errors (the guardrail) by the end, though not yet on day 4.
+    # Express pay (the exercise's test).
     "express-pay": Experiment("2026-10-05", 14, {
         4: {"A": (6_300, 295, 60), "B": (6_280, 362, 68)},
         14: {"A": (22_100, 1_061, 210), "B": (22_080, 1_156, 265)},
     }),
 }
-# Weekday weights of test traffic (Monday first): shops are busiest on Saturdays.
+# Weekday weights of test traffic (Monday first).
 WEEKDAY_WEIGHTS = (0.86, 0.88, 0.92, 0.97, 1.12, 1.38, 0.87)
 
 
@@ -203,16 +201,15 @@ PAYMENTS_WEEKS = 12
 PAYMENTS_PER_DAY = 50_000  # an average day in the first week
 WEEKLY_GROWTH = 0.003  # the business grows a little every week
 LAUNCHES = {"receipts": pd.Timestamp("2026-09-09"), "tap-to-pay": pd.Timestamp("2026-10-01")}
-TAP_TO_PAY_LIFT = 0.02  # Tap to Pay's real effect on payments: small
-PAYMENT_WEEKDAYS = (0.88, 0.90, 0.93, 0.98, 1.12, 1.38, 0.72)  # Monday first: many shops close on Sundays
+TAP_TO_PAY_LIFT = 0.02  # Tap to Pay's effect on payments; documented in tests/test_experiments_data.py
+PAYMENT_WEEKDAYS = (0.88, 0.90, 0.93, 0.98, 1.12, 1.38, 0.72)  # Monday first
 
 
 def daily_payments(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """Card payments per day across all shops, 3 August to 25 October 2026 (twelve whole weeks).
 
-    Columns: `date`, `weekday` ("Mon" ... "Sun") and `payments`. Saturdays are the busiest days and
-    Sundays the quietest; new receipts launched on 9 September (no effect on payments) and Tap to Pay on
-    1 October (+2% from that day).
+    Columns: `date`, `weekday` ("Mon" ... "Sun") and `payments`. New receipts launched on 9 September and
+    Tap to Pay on 1 October (LAUNCHES).
     """
     rng = np.random.default_rng([_seed(seed), 3])
     dates = pd.date_range(PAYMENTS_START, periods=7 * PAYMENTS_WEEKS, freq="D")

@@ -21,10 +21,11 @@ and is mitigated when the deployments table says service was restored. The other
 network outage, an expired certificate, the orders database lost and restored from backup, ...) have
 no deployment behind them.
 
-Planted answers: each incident's minutes from start to detect, its severity and how it was detected
-are fixed (DETECT for the deployment incidents, keyed by their recovery minutes; OTHERS for the rest),
-so every per-quarter figure (mean time to detect, mean time to mitigate, RTO breaches) is the same for
-every seed. The seed only moves the times.
+Each incident's minutes from start to detect, its severity and how it was detected are fixed (DETECT
+for the deployment incidents, keyed by their recovery minutes; OTHERS for the rest), so every
+per-quarter figure (mean time to detect, mean time to mitigate, RTO breaches) is the same for every
+seed. The seed only moves the times. The exercises are graded on these figures; they are documented in
+tests/test_incidents_data.py.
 """
 
 from __future__ import annotations

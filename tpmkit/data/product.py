@@ -15,16 +15,8 @@ account and takes a first sale; then uses the app on the days the shop trades. T
   (`succeeded` or `failed`; a failed attempt is often retried), `amount_gbp`, `refunded_gbp` (empty
   unless money was given back, in full or in part).
 
-Planted for the exercises (tests recompute each one from the rows):
-
-- On DOUBLE_LOGGED_DAY the Android app logged every event twice (some three times): the copies have
-  the same user, name, time and device, and a new `event_id`. No other day has such copies.
-- CAMPAIGN_DAY (a push-notification campaign) is the busiest day by rows, busier than the
-  double-logged day, so "the day with the most events" is not the data-quality problem.
-- Among the last receipt-printer orders of March is a chain's order of 8 printers on the afternoon
-  of 31 March (BIG_ORDER_TIME), which `BETWEEN '2026-03-01' AND '2026-03-31'` misses.
-- Some orders have no `user_id` (guests), so `NOT IN (SELECT user_id FROM orders)` finds nobody.
-- About 3% of users have no `channel`, and `refunded_gbp` is empty unless there was a refund.
+Some facts are planted for the exercises (DOUBLE_LOGGED_DAY, CAMPAIGN_DAY, BIG_ORDER_TIME); they are
+documented in tests/test_product_data.py.
 
 Sizes: "small" (tests), "lesson" (the lesson, the exercise and its grading), "full" (the speed
 bench: at least 1,000,000 events). The same size and seed give the same rows on every machine.
@@ -183,7 +175,7 @@ def _events(rng: np.random.Generator, n: int, device: np.ndarray, funnel: dict[s
     # at most one event per user, name and second (two sales in the same second would look like copies)
     _, first = np.unique(np.stack([user, time, code]), axis=1, return_index=True)
     user, time, code = user[first], time[first], code[first]
-    # the double-logged day: the Android app sent every event twice, one in ten of them three times
+    # planted copies on DOUBLE_LOGGED_DAY; documented in tests/test_product_data.py
     bad = (_day_of(time) == (DOUBLE_LOGGED_DAY - START).days) & (device[user] == DOUBLE_LOGGED_DEVICE)
     copies = 1 + bad.astype(np.int64) + (bad & (rng.random(len(bad)) < 0.1))
     user, time, code = np.repeat(user, copies), np.repeat(time, copies), np.repeat(code, copies)
@@ -217,7 +209,7 @@ def _orders(rng: np.random.Generator, funnel: dict[str, np.ndarray]) -> tuple[pd
     guests = max(3, round(0.05 * (len(readers) + len(printers))))
     guest_t = rng.integers(0, horizon, guests)
     guest_item = np.where(rng.random(guests) < 0.7, 0, 1)
-    # the planted chain order: 8 printers on the afternoon of 31 March, from a shop trading since February
+    # the planted order at BIG_ORDER_TIME, from a shop trading since February; documented in tests/test_product_data.py
     veterans = sellers[sale[sellers] < _seconds(pd.Timestamp("2026-03-01"))]
     chain = int(veterans[len(veterans) // 2]) if len(veterans) else 0
 

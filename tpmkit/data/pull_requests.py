@@ -1,13 +1,11 @@
-"""Tillpoint's pull requests (August to October 2026), one row per pull request, with a planted answer.
+"""Tillpoint's pull requests (August to October 2026), one row per pull request.
 
-Shape: about 40 pull requests merged a month, a few closed without merging (abandoned after days,
-so they are slow), and a handful still open when the data was pulled (1 November 2026, 00:00 UTC).
-Time from opened to merged is lognormal with a long right tail: a few pull requests wait days for a
-security review, which drags the mean far above the median.
+Shape: about 40 pull requests merged a month, a few closed without merging (abandoned after days),
+and a handful still open when the data was pulled (1 November 2026, 00:00 UTC). Time from opened to
+merged is lognormal with a long right tail: a few pull requests wait days for a security review.
 
-Planted answer (the same for every seed): the 41 pull requests MERGED in October 2026 took a
-median of exactly 19.5 hours from opened to merged (20 faster, 20 slower, one at 19.5 h). Counting
-the pull requests closed without merging, or taking the mean, gives a clearly different number.
+The figure the exercise is graded on is fixed (the same for every seed); it is documented in
+tests/test_pull_requests_data.py.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ PULLED_AT = pd.Timestamp("2026-11-01 00:00")
 MONTHS = {"2026-08": 36, "2026-09": 38, "2026-10": 41}  # pull requests merged in each month
 CLOSED_PER_MONTH = 5
 STILL_OPEN = 6
-OCTOBER_MEDIAN_HOURS = 19.5
 MEDIAN_HOURS, SIGMA = 19.5, 0.8  # the lognormal's median and spread of hours from opened to merged
 DEFAULT_SEED = 2026
 AUTHORS = ["Priya Shah", "Sam Okafor", "Alex Byrne", "Mei Chen", "Tomasz Nowak", "Grace Adeyemi"]
@@ -53,10 +50,10 @@ def _hours(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndar
 
 def _durations(rng: np.random.Generator, month: str, n: int) -> list[int]:
     """Minutes from opened to merged for the n pull requests merged in `month`."""
-    if month == "2026-10":  # planted: an exact middle value, 20 below it, 20 above it
+    if month == "2026-10":  # planted for the exercise; documented in tests/test_pull_requests_data.py
         below = _hours(rng, 0.03, 0.46, 20)
         above = np.concatenate([_hours(rng, 0.54, 0.97, 17), rng.uniform(150, 320, 3)])  # security reviews
-        hours = np.concatenate([below, [OCTOBER_MEDIAN_HOURS], above])
+        hours = np.concatenate([below, [MEDIAN_HOURS], above])
     else:
         hours = np.concatenate([_hours(rng, 0.03, 0.97, n - 2), rng.uniform(120, 300, 2)])
     return [max(20, round(h * 60)) for h in hours]
@@ -74,7 +71,7 @@ def pull_requests(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     Columns: `pr` (number), `title`, `author`, `state` ("merged", "closed" = closed without
     merging, "open"), `opened_at`, `first_review_at`, `merged_at` (NaT unless merged), `closed_at`
     (when it was merged or closed; NaT while open), `commits`, `lines_added`, `lines_deleted`.
-    Times are UTC, to the minute. The planted October median is the same for every seed.
+    Times are UTC, to the minute. The seed moves the times, never the figure the exercise is graded on.
     """
     rng = np.random.default_rng(_seed(seed))
     rows = []

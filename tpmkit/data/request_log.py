@@ -1,9 +1,11 @@
 """Tillpoint's Checkout API request log, minute by minute, with one planted incident.
 
 Shape (see the curriculum brief, "Data the kit generates"): 1,000 requests a minute, a baseline
-error rate of 0.02%, and one incident in which 15% of requests fail for 10 minutes (1,500 failed
-requests, 3.47% of a 30-day 99.9% budget). Latency is lognormal with p90 near 432 ms and p99
-near 891 ms, the figures of the SRE Workbook's worked example.
+error rate of 0.02%, and one incident in which 15% of requests fail for 10 minutes. Latency is
+lognormal with p90 near 432 ms and p99 near 891 ms, the figures of the SRE Workbook's worked example.
+
+Figures the exercises are graded on are fixed (the incident is the same for every seed); they are
+documented in tests/test_data.py.
 """
 
 from __future__ import annotations
