@@ -206,12 +206,11 @@ def ci_latency(aid: str, nb) -> float:
         return time.perf_counter() - started
 
 
-def scaling(aid: str, sizes: tuple[int, ...], workers: int) -> list[tuple[int, float, float]]:
-    """(submissions, seconds per submission, peak memory in MiB) for each batch size: `tpm-grade grade` in a
-    process of its own, so its peak resident memory (workers included) is its own."""
+def scaling(aid: str, sizes: tuple[int, ...], workers: int):
+    """(submissions, seconds per submission, peak memory in MiB) for each batch size, as each finishes:
+    `tpm-grade grade` in a process of its own, so its peak resident memory is its own."""
     import subprocess
 
-    out = []
     for count in sizes:
         with tempfile.TemporaryDirectory(prefix="tpm-bench-scale-") as tmp:
             course = _course(Path(tmp), aid, submissions(aid, count), "submitted")
@@ -223,8 +222,7 @@ def scaling(aid: str, sizes: tuple[int, ...], workers: int) -> list[tuple[int, f
             seconds = time.perf_counter() - started
             if status != 0:
                 raise RuntimeError(f"tpm-grade grade failed on {count} submissions (status {status})")
-            out.append((count, seconds / count, usage.ru_maxrss / 1024))
-    return out
+            yield count, seconds / count, usage.ru_maxrss / 1024
 
 
 def time_sharded_postgres(aid: str, subs: dict, shards: int) -> tuple[float, int] | None:
@@ -306,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nScaling (--long): {args.assignment}, --workers {args.workers}")
         print(f"{'submissions':>12}{'s per submission':>18}{'peak MiB (largest process)':>28}")
         for count, each, mib in scaling(args.assignment, (40, 200, 1000), args.workers):
-            print(f"{count:>12}{each:>18.2f}{mib:>28.0f}")
+            print(f"{count:>12}{each:>18.2f}{mib:>28.0f}", flush=True)
     if args.shard_submissions:
         _sharded(args.assignment, args.shard_submissions)
     return 0
