@@ -108,14 +108,13 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
     workers = max(1, workers or os.cpu_count() or 1)
     if workers > sandbox.MAX_WORKERS:
         raise ValueError(f"--workers is at most {sandbox.MAX_WORKERS}.")
-    if any(a.autotest for a in asgs):
-        record = True   # nbgrader instantiates AUTOTEST lines only while recording the assignment
+    autotest = any(a.autotest for a in asgs)
+    record = record or autotest   # nbgrader instantiates AUTOTEST lines only while recording the assignment
     if record:
         db_url = gradebook.resolve_url(course, db_url)
         gradebook.check_reachable(db_url)
         gradebook.check_no_clash(asgs, db_url)
-    if any(a.autotest for a in asgs):
-        # nbgrader instantiates ### AUTOTEST lines when it records the assignment; grade what it recorded.
+    if autotest:   # grade the tests as nbgrader recorded them
         print(f"Instantiating the ### AUTOTEST lines of {aid} with nbgrader ...", file=stream, flush=True)
         gradebook.ensure_assignment(course, asgs, db_url)
         asgs = [gradebook.instantiated(a, db_url) if a.autotest else a for a in asgs]
