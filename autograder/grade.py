@@ -254,7 +254,9 @@ def _grade_all(todo, by_name, course, db_url, tmp, workers, timeout, budget, uns
     try:
         futures = {pool.submit(work, sub): (sub, digest) for sub, digest in todo}
         for future in as_completed(futures):
-            sub, digest = futures[future]
+            # Dropped once recorded: a finished future holds its graded notebook, and a batch of 1,000 would
+            # otherwise keep every one in memory until the end.
+            sub, digest = futures.pop(future)
             result = future.result()
             if result.status == "graded" and db_url:
                 recorded.result()  # the assignment must be in the gradebook first (raises if it could not be)
