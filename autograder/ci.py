@@ -56,12 +56,18 @@ def find_notebooks(root: Path, known: dict[str, str]) -> list[tuple[str, Path]]:
             stem = name.removesuffix(".ipynb")
             if name.endswith(".ipynb") and stem in known:
                 out.append((stem, Path(dirpath) / name))
-    ids = [aid for aid, _ in out]
-    repeated = sorted({aid for aid in ids if ids.count(aid) > 1})
-    if repeated:
-        paths = [str(p.relative_to(root)) for aid, p in out if aid == repeated[0]]
-        raise CiError(f"{len(paths)} notebooks are named {repeated[0]}.ipynb ({', '.join(paths)}); keep one.")
-    return out
+    # A repository made from the learner kit also holds the lessons (course/07-slos.ipynb): where an exercise's
+    # name is taken twice, the one in a folder of that name (exercises/07-slos/07-slos.ipynb) is the exercise.
+    chosen = []
+    for aid in dict.fromkeys(aid for aid, _ in out):
+        paths = [p for a, p in out if a == aid]
+        if len(paths) > 1:
+            paths = [p for p in paths if p.parent.name == aid] or paths
+        if len(paths) > 1:
+            shown = [str(p.relative_to(root)) for p in paths]
+            raise CiError(f"{len(shown)} notebooks are named {aid}.ipynb ({', '.join(shown)}); keep one.")
+        chosen.append((aid, paths[0]))
+    return chosen
 
 
 def _grade_one(aid: str, notebook: Path, course: Path, mode: str, timeout: float, unsafe: bool, stream) -> dict:

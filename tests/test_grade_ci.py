@@ -187,3 +187,15 @@ def test_the_classroom_template_shows_every_question_after_the_command_grader():
     assert graders and summary and min(summary) > max(graders)
     assert steps[min(summary)].get("if") == "always()" and "tpm-summary.md" in steps[min(summary)]["run"]
     assert any("--markdown tpm-summary.md" in str(s.get("with", {}).get("command")) for s in steps)
+
+
+def test_a_repository_with_the_lessons_grades_the_exercise_not_the_lesson(tmp_path):
+    """A learner's fork of the learner kit holds course/07-slos.ipynb (the lesson) and
+    exercises/07-slos/07-slos.ipynb (the exercise): the one in the folder named after it is graded."""
+    from autograder.ci import find_notebooks
+
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / f"{AID}.ipynb").write_text("{}")
+    (tmp_path / "exercises" / AID).mkdir(parents=True)
+    (tmp_path / "exercises" / AID / f"{AID}.ipynb").write_text("{}")
+    assert find_notebooks(tmp_path, {AID: "visible"}) == [(AID, tmp_path / "exercises" / AID / f"{AID}.ipynb")]

@@ -154,6 +154,16 @@ def test_tpm_grade_ci_grades_a_learner_repository_from_the_kit(kit, tmp_path):
     assert entry["tests"] == "visible" and entry["status"] == "graded" and entry["score"] == entry["max_score"]
 
 
+def test_make_check_finds_every_exercise_and_no_lesson_in_the_kit(kit):
+    """`make check` runs `tpm-grade ci . --course . --visible-only` in the kit: the lessons share the exercises'
+    names, and only the exercises are graded."""
+    from autograder import ci
+
+    assert "tpm-grade ci . --course . --visible-only" in (kit / "Makefile").read_text()
+    found = ci.find_notebooks(kit, ci._assignments(kit, visible_only=True))
+    assert found == [(aid, kit / "exercises" / aid / f"{aid}.ipynb") for aid in EXERCISES]
+
+
 def test_make_lab_opens_the_course_inside_the_learner_kit(kit, tmp_path):
     import urllib.request
 
