@@ -225,8 +225,8 @@ def instantiated(asg: Assignment, db_url: str) -> Assignment:
 def _generate(course: Path, aid: str, db_url: str) -> None:
     layout = course_config.load(course)
     with tempfile.TemporaryDirectory(prefix="tpm-gradebook-") as scratch:
-        shutil.copytree(layout.folder("source", aid), Path(scratch) / "source" / aid,
-                        ignore=shutil.ignore_patterns(*layout.ignore))
+        shutil.copytree(layout.folder("source", aid), Path(scratch) / "source" / aid, symlinks=True,
+                        ignore=shutil.ignore_patterns(*layout.ignore))   # a link is copied as a link, never followed
         autotests = layout.root / "autotests.yml"   # nbgrader's fallback when the assignment has none of its own
         if autotests.is_file():
             shutil.copy(autotests, Path(scratch) / "autotests.yml")

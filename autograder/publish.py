@@ -5,9 +5,9 @@ It holds what a learner works with: the lessons and quiz banks (`course/`), the 
 `tpm-grade ci` runs the self-checks on a learner's own repository), the lab setup, a README for learners
 and a Makefile with `make lab` and `make check`. It holds nothing a learner could read an expected value
 from: no `solutions/`, no tests (their misconception files and recomputed keys hold answers), no instructor
-documents, no development tools that read the solutions. Files are taken from git (what is committed), so
-nothing left over in a working copy travels; `tests/test_learner_kit.py` scans the result for every hidden
-test line and expected value.
+documents, no development tools that read the solutions. Only files git tracks travel (as they are in the
+working tree), so nothing left over in a working copy that git does not know goes with them;
+`tests/test_learner_kit.py` scans the result for every hidden test line and expected value.
 """
 
 from __future__ import annotations

@@ -284,6 +284,9 @@ def place_files(folder: Path, asg: assignment_mod.Assignment, learner_files: dic
         if relative in asg.learner_kept and relative in learner_files:
             continue
         target = folder / relative
+        for parent in reversed(target.relative_to(folder).parents):   # a learner's file where a folder goes
+            if (folder / parent).is_file() or (folder / parent).is_symlink():
+                (folder / parent).unlink()
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)

@@ -137,3 +137,20 @@ def test_the_courses_header_notebook_leads_every_notebook_as_nbgrader_releases_i
     header = nbformat.read(str(DOCS / "source" / "header.ipynb"), as_version=4)
     assert [c.source for c in first.cells[:len(header.cells)]] == [c.source for c in header.cells]
     assert all(c.role == "locked" for c in first.cells[:len(header.cells)])
+
+
+def test_a_learner_file_where_the_course_has_a_folder_is_replaced_not_a_crash(tmp_path):
+    """A learner's file named like one of the course's folders (`lib`) would stop the course's `lib/util.py`
+    from being written; the course's files win, as with any other name."""
+    from dataclasses import replace
+
+    from autograder import runner
+
+    shutil.copytree(DOCS / "source" / "ps1", tmp_path / "source" / "ps1")
+    (tmp_path / "source" / "ps1" / "lib").mkdir()
+    (tmp_path / "source" / "ps1" / "lib" / "util.py").write_text("x = 1\n")
+    asg = replace(load_all(tmp_path, "ps1")[0], learner_kept=())
+    work = tmp_path / "work"
+    work.mkdir()
+    runner.place_files(work, asg, {"lib": b"not a folder"})
+    assert (work / "lib" / "util.py").read_text() == "x = 1\n"
