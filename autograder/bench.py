@@ -113,15 +113,44 @@ def time_plain_course(count: int, workers: int) -> tuple[float, float]:
 
 def breakdown(aid: str, nb) -> dict[str, float]:
     """Where one submission's time goes inside a grading worker (sandbox on), in seconds: its kernel's start
-    (sandbox, Python, ipykernel), the first code cell (the imports), the learner's other cells, reading values
-    and testing them, and the rest (plan, replica, graded notebook)."""
+    (sandbox, then the kernel forked from the worker's pre-imported server), the first code cell (the
+    imports), the learner's other cells, reading values and testing them, and the rest (plan, replica, graded
+    notebook). As root it runs where a worker would: jailed, as an unprivileged uid (worker.jail_command)."""
+    import json
+    import subprocess
+
+    from autograder import sandbox, worker
+
+    if os.geteuid() != 0:
+        return _breakdown_here(aid, nbformat_bytes(nb))
+    with tempfile.TemporaryDirectory(prefix="tpm-bench-worker-") as tmp:
+        own, uid = Path(tmp) / "w", sandbox.sandbox_uid(0)
+        own.mkdir(mode=0o700)
+        (own / "nb.ipynb").write_bytes(nbformat_bytes(nb))
+        os.chown(own, uid, uid)
+        os.chmod(Path(tmp), 0o755)
+        hide, visible = worker.view()
+        command = [*worker.jail_command(uid, own, hide, visible), sys.executable, "-I", "-m", "autograder.bench",
+                   "--assignment", aid, "--breakdown-one", str(own / "nb.ipynb")]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(own), "TMPDIR": str(own), "LANG": "C.UTF-8"}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=own, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"the breakdown failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def nbformat_bytes(nb) -> bytes:
     import nbformat
 
-    from autograder import assignment, kernel, runner
+    return nbformat.writes(nb).encode()
+
+
+def _breakdown_here(aid: str, data: bytes) -> dict[str, float]:
+    from autograder import assignment, forkserver, kernel, runner, sandbox
 
     asg = assignment.load(KIT_ROOT, aid)
-    data = nbformat.writes(nb).encode()
-    spent = {"kernel start": 0.0, "first cell (imports)": 0.0, "other cells": 0.0, "fetching values": 0.0}
+    spent = {"kernel start (sandbox, forked kernel)": 0.0, "first cell (imports)": 0.0, "other cells": 0.0,
+             "fetching values": 0.0}
     real = kernel.Kernel.start, kernel.Kernel.execute, kernel.Kernel.fetch
 
     inside_fetch = {"now": False}   # Kernel.fetch runs through Kernel.execute: count that time once, as fetching
@@ -148,22 +177,26 @@ def breakdown(aid: str, nb) -> dict[str, float]:
             return "first cell (imports)"
         return "other cells"
 
-    kernel.Kernel.start = timed("kernel start", real[0])
+    kernel.Kernel.start = timed("kernel start (sandbox, forked kernel)", real[0])
     kernel.Kernel.execute = timed(cell_key, real[1])
     kernel.Kernel.fetch = timed("fetching values", real[2])
-    try:
-        with tempfile.TemporaryDirectory(prefix="tpm-bench-one-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="tpm-bench-one-") as tmp:
+        server = forkserver.Forkserver(sandbox.environment(Path(tmp) / "forkserver"))
+        try:
             runner.grade(asg, "warmup", f"{aid}.ipynb", data, scratch_root=Path(tmp), slot=0, timeout=30,
-                         use_sandbox=True)   # the first run pays the disk cache
+                         use_sandbox=True, forkserver=server)   # the first run pays the disk cache and the server
+            if server.broken:
+                raise RuntimeError(f"kernels could not be forked here: {server.broken}")
             for key in spent:
                 spent[key] = 0.0
             first["done"] = False
             started = time.perf_counter()
             runner.grade(asg, "one", f"{aid}.ipynb", data, scratch_root=Path(tmp), slot=0, timeout=30,
-                         use_sandbox=True)
+                         use_sandbox=True, forkserver=server)
             total = time.perf_counter() - started
-    finally:
-        kernel.Kernel.start, kernel.Kernel.execute, kernel.Kernel.fetch = real
+        finally:
+            kernel.Kernel.start, kernel.Kernel.execute, kernel.Kernel.fetch = real
+            server.close()
     spent["tests, plan, replica, graded notebook"] = total - sum(spent.values())
     spent["total"] = total
     return spent
@@ -273,7 +306,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="students for the plain nbgrader course (nbgrader's ps1; 0 skips it)")
     parser.add_argument("--shard-submissions", type=int, default=200,
                         help="submissions for the sharded PostgreSQL run (0 skips it)")
+    parser.add_argument("--breakdown-one", metavar="NOTEBOOK", help=argparse.SUPPRESS)   # run inside a worker's jail
     args = parser.parse_args(argv)
+    if args.breakdown_one:
+        import json
+
+        print(json.dumps(_breakdown_here(args.assignment, Path(args.breakdown_one).read_bytes())))
+        return 0
     subs = submissions(args.assignment, args.submissions)
     n = len(subs)
     print(f"Grading {n} submissions of {args.assignment} ({os.cpu_count()} cores)...", flush=True)
@@ -283,10 +322,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  tpm-grade grade --workers {args.workers} (sandbox on) ...", end=" ", flush=True)
     ours = time_tpm_grade(args.assignment, subs, args.workers)
     print(f"{ours:.1f} s", flush=True)
+    print("  the same, every kernel started anew (TPM_GRADE_FORKSERVER=0) ...", end=" ", flush=True)
+    os.environ["TPM_GRADE_FORKSERVER"] = "0"
+    try:
+        anew = time_tpm_grade(args.assignment, subs, args.workers)
+    finally:
+        del os.environ["TPM_GRADE_FORKSERVER"]
+    print(f"{anew:.1f} s", flush=True)
     print()
     print(f"{'grader':<34}{'seconds':>10}{'submissions/min':>18}")
     print(f"{'stock nbgrader autograde':<34}{stock:>10.1f}{n / stock * 60:>18.1f}")
     print(f"{f'tpm-grade grade --workers {args.workers}':<34}{ours:>10.1f}{n / ours * 60:>18.1f}")
+    print(f"{'  the same, kernels started anew':<34}{anew:>10.1f}{n / anew * 60:>18.1f}")
     print(f"\nthroughput ratio (tpm-grade / stock nbgrader): {stock / ours:.2f}x   (target: at least 2.5x)")
     correct = next(iter(subs.values()))
     warm = warm_kernel_seconds(args.assignment, subs)

@@ -201,7 +201,7 @@ def _workers(count: int, by_name: dict, course: Path, tmp: Path, timeout: float,
         if uid is not None:
             os.chown(own, uid, uid)
         setup = {"asgs": by_name, "root": str(own / "s"), "slot": slot, "timeout": timeout, "budget": budget,
-                 "use_sandbox": not unsafe}
+                 "use_sandbox": not unsafe, "forkserver": os.environ.get("TPM_GRADE_FORKSERVER", "1") != "0"}
         out.append(worker_mod.Worker(setup, uid=uid, own=own, hide=hide, visible=visible))
     return out
 

@@ -173,8 +173,18 @@ def _cells(asgs: list[Assignment]) -> dict[str, set]:
     return {Path(a.notebook).stem: {(q.id, float(q.points)) for q in a.questions} for a in asgs}
 
 
+def _absent(db_url: str) -> bool:
+    """An SQLite gradebook whose file does not exist yet: nothing is recorded, and opening it would create it
+    (nbgrader then builds the schema and stamps it with alembic, seconds of work the recording does anyway)."""
+    url = parse_url(db_url)
+    return url.get_backend_name() == "sqlite" and bool(url.database) and url.database != ":memory:" \
+        and not Path(url.database).exists()
+
+
 def _recorded(asgs: list[Assignment], db_url: str) -> bool:
     """Is the assignment already in the gradebook with the same notebooks, graded cells and points?"""
+    if _absent(db_url):
+        return False
     with _open(db_url) as gb:
         return _recorded_cells(gb, asgs[0].id) == _cells(asgs)
 
@@ -185,6 +195,8 @@ def check_no_clash(asgs: list[Assignment], db_url: str) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     aid = asgs[0].id
+    if _absent(db_url):
+        return
     try:
         with _open(db_url) as gb:
             have = _recorded_cells(gb, aid)

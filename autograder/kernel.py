@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import secrets
+import select
 import signal
 import socket
 import stat
@@ -31,6 +32,7 @@ from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
 from autograder import sandbox
+from autograder.forkserver import ForkFailed, Forkserver
 
 OUTPUT_LIMIT = 200_000        # characters of output kept per cell for the autograded notebook
 FETCH_LIMIT = 5_000_000       # characters a fetched value may take as JSON
@@ -129,7 +131,7 @@ class Kernel:
     """
 
     def __init__(self, scratch: Path, private: Path, *, slot: int, use_sandbox: bool = True,
-                 limits: sandbox.Limits | None = None):
+                 limits: sandbox.Limits | None = None, forkserver: Forkserver | None = None):
         self.scratch, self.private, self.slot, self.use_sandbox = Path(scratch), Path(private), slot, use_sandbox
         self.limits = limits or sandbox.Limits()
         self.proc: subprocess.Popen | None = None
@@ -139,6 +141,8 @@ class Kernel:
         self.binds: tuple[Path, ...] = ()       # more folders the sandbox mounts read-write (none by default)
         self.ro_files: tuple[Path, ...] = ()    # more files or folders it mounts read-only (the grader's services)
         self.env: dict[str, str] = {}           # more environment for the kernel
+        self.forkserver = forkserver            # forks pre-imported kernels into the sandbox (see forkserver.py)
+        self.pidfd = -1                         # the forked kernel's process (the sandbox's is self.proc)
 
     # -- life cycle --------------------------------------------------------------------------------
     def start(self, ready_timeout: float = 90) -> None:
@@ -155,23 +159,18 @@ class Kernel:
         if os.geteuid() == 0 and self.use_sandbox:   # the kernel's uid binds in ipc/ and reads the connection file
             for path in (ipc, connection):
                 os.lchown(path, sandbox.sandbox_uid(self.slot), -1)
-        # -I: no current folder on sys.path, no user site, no PYTHON* variables; -B: no .pyc files.
-        command = [sys.executable, "-I", "-B", "-m", "ipykernel_launcher", "-f", str(connection),
-                   "--HistoryManager.enabled=False", "--IPKernelApp.parent_handle=0"]
-        log = os.open(own / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        if self.use_sandbox:
-            command = sandbox.wrap(command, self.scratch, slot=self.slot, limits=self.limits, binds=(ipc,),
-                                   ro_files=(connection, fonts, *self.ro_files),
-                                   extra_env={"FONTCONFIG_FILE": str(fonts), **self.env})
-            env, cwd = None, None
-        else:
-            command = sandbox.unconfined(command, limits=self.limits)
-            fresh = own / "fresh"
-            env = {**sandbox.environment(self.scratch, fresh), "PATH": os.environ.get("PATH", ""), **self.env}
-            cwd = self.scratch / "work"
-        self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=cwd,
-                                     start_new_session=True)
-        os.close(log)
+        args = ["-f", str(connection), "--HistoryManager.enabled=False", "--IPKernelApp.parent_handle=0"]
+        extra_env = {"FONTCONFIG_FILE": str(fonts), **self.env}
+        if self.use_sandbox and self.forkserver is not None and not self.forkserver.broken:
+            try:
+                self._start_forked(own, args, (ipc,), (connection, fonts, *self.ro_files), extra_env)
+            except ForkFailed as exc:   # before any learner code: the plain way is as safe, only slower
+                self.stop()
+                (own / "kernel.log").unlink(missing_ok=True)
+                self.forkserver.broken = str(exc)
+                print(f"tpm-grade: kernels start the plain way from now on ({exc})", file=sys.stderr, flush=True)
+        if self.proc is None:
+            self._start_plain(own, args, (ipc,), (connection, fonts, *self.ro_files), extra_env)
         deadline = time.monotonic() + ready_timeout
         info = json.loads(connection.read_text())
         sockets = [Path(f"{info['ip']}-{info[name]}") for name in
@@ -188,31 +187,97 @@ class Kernel:
         self.context.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)   # a lost connection raises, never hangs a send
         self.client = BlockingKernelClient(connection_file=str(connection), context=self.context)
         self.client.load_connection_file()
-        self.client.start_channels()
-        while True:
+        # No heartbeat channel: the process itself says whether the kernel lives (`alive`).
+        self.client.start_channels(hb=False, stdin=False)
+        try:
+            self._wait_ready(deadline)
+        except zmq.ZMQError as exc:
+            self.stop()
+            raise KernelDied(f"its connection failed ({exc})") from None
+
+    def _start_plain(self, own: Path, args: list[str], binds: tuple, ro_files: tuple, extra_env: dict) -> None:
+        # -I: no current folder on sys.path, no user site, no PYTHON* variables; -B: no .pyc files.
+        command = [sys.executable, "-I", "-B", "-m", "ipykernel_launcher", *args]
+        log = os.open(own / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        if self.use_sandbox:
+            command = sandbox.wrap(command, self.scratch, slot=self.slot, limits=self.limits, binds=binds,
+                                   ro_files=ro_files, extra_env=extra_env)
+            env, cwd = None, None
+        else:
+            command = sandbox.unconfined(command, limits=self.limits)
+            fresh = own / "fresh"
+            env = {**sandbox.environment(self.scratch, fresh), "PATH": os.environ.get("PATH", ""), **self.env}
+            cwd = self.scratch / "work"
+        self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=cwd,
+                                     start_new_session=True)
+        os.close(log)
+
+    def _start_forked(self, own: Path, args: list[str], binds: tuple, ro_files: tuple, extra_env: dict) -> None:
+        """The sandbox is made by bubblewrap as for a plain start, around a placeholder; the kernel is forked from
+        the worker's pre-imported server and joins it (forkserver.py)."""
+        command = sandbox.wrap(["sh", "-c", "echo ready && exec sleep infinity"], self.scratch, slot=self.slot,
+                               limits=self.limits, binds=binds, ro_files=ro_files, extra_env=extra_env)
+        log = os.open(own / "sandbox.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+                                     start_new_session=True)
+        os.close(log)
+        if not select.select([self.proc.stdout], [], [], 60)[0] or self.proc.stdout.readline() != b"ready\n":
+            raise ForkFailed(f"the sandbox did not start ({self._log_tail('sandbox.log')})")
+        placeholder = _leaf(self.proc.pid)   # `sh`, soon `sleep`: the same process, in the sandbox's namespaces
+        if placeholder is None or placeholder == self.proc.pid:
+            raise ForkFailed("the sandbox's placeholder process was not found")
+        limits = {"RLIMIT_AS": self.limits.memory_bytes, "RLIMIT_FSIZE": self.limits.file_bytes,
+                  "RLIMIT_NOFILE": self.limits.open_files, "RLIMIT_CPU": self.limits.cpu_seconds,
+                  "RLIMIT_NPROC": sandbox.user_processes() + self.limits.processes}
+        pid = self.forkserver.spawn({
+            "target": placeholder, "log": str(own / "kernel.log"), "cwd": str(self.scratch / "work"),
+            "env": {**sandbox.environment(self.scratch), **extra_env, "PWD": str(self.scratch / "work")},   # as bwrap
+            "argv": args, "limits": limits})
+        try:
+            self.pidfd = os.pidfd_open(pid)
+        except OSError:
+            raise ForkFailed("the forked kernel ended at once") from None
+
+    def _wait_ready(self, deadline: float) -> None:
+        """Until the kernel answers a kernel_info request on the shell channel and its iopub messages reach us.
+
+        jupyter_client's wait_for_ready does the same with fixed sleeps (a heartbeat wait, a 0.2 s flush of
+        iopub), a third of a second idle at every start; messages for other requests are ignored anyway.
+        """
+        shell, iopub = self.client.shell_channel, self.client.iopub_channel
+        poller = zmq.Poller()
+        poller.register(shell.socket, zmq.POLLIN)
+        poller.register(iopub.socket, zmq.POLLIN)
+        asked: set[str] = set()
+        asked_at = 0.0
+        replied = published = False
+        while not (replied and published):
             self._check_started(deadline)
-            try:
-                self.client.wait_for_ready(timeout=min(5, max(0.1, deadline - time.monotonic())))
-                return
-            except RuntimeError:
-                continue
-            except zmq.ZMQError as exc:
-                self.stop()
-                raise KernelDied(f"its connection failed ({exc})") from None
+            now = time.monotonic()
+            if now - asked_at > 0.5:   # iopub may not be subscribed yet when the first answer is published: ask again
+                asked.add(self.client.kernel_info())
+                asked_at = now
+            poller.poll(50)
+            while shell.msg_ready():
+                kind, _ = _receive(shell, asked)
+                replied = replied or kind == "kernel_info_reply"
+            while iopub.msg_ready():
+                kind, _ = _receive(iopub, asked)
+                published = published or kind == "status"
 
     def _check_started(self, deadline: float) -> None:
-        if self.proc.poll() is not None:
-            status = self.proc.returncode
+        if not self.alive():
+            status = self.proc.poll() if self.pidfd < 0 else "unknown"
             self.stop()
             raise KernelDied(f"exit status {status}: {self._log_tail()}")
         if time.monotonic() > deadline:
             self.stop()
             raise KernelDied("no answer within its start-up time")
 
-    def _log_tail(self) -> str:
+    def _log_tail(self, name: str = "kernel.log") -> str:
         """The last line the kernel printed (its own words, shown to the learner), from the grader's private log."""
         try:
-            fd = os.open(self.private / f"k{self.starts}" / "kernel.log", os.O_RDONLY | os.O_NOFOLLOW)
+            fd = os.open(self.private / f"k{self.starts}" / name, os.O_RDONLY | os.O_NOFOLLOW)
             with os.fdopen(fd, "rb") as handle:
                 handle.seek(max(0, os.fstat(handle.fileno()).st_size - 4096))
                 lines = handle.read().decode("utf-8", "replace").strip().splitlines()
@@ -222,7 +287,9 @@ class Kernel:
         return text[:200] or "no output"
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        if self.proc is None or self.proc.poll() is not None:
+            return False
+        return self.pidfd < 0 or not select.select([self.pidfd], [], [], 0)[0]   # a pidfd reads ready once it ends
 
     def stop(self) -> None:
         if self.client is not None:
@@ -235,7 +302,13 @@ class Kernel:
                     os.killpg(self.proc.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=10)
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
             self.proc = None
+        if self.pidfd >= 0:   # the sandbox's end ends its process namespace: wait until the kernel is gone too
+            select.select([self.pidfd], [], [], 10)
+            os.close(self.pidfd)
+            self.pidfd = -1
         if self.context is not None:
             self.context.destroy(linger=0)
             self.context = None
@@ -362,14 +435,16 @@ def _is_listening(path: Path) -> bool:
         return False
 
 
-def _receive(channel, msg_id: str) -> tuple[str | None, dict]:
-    """(msg_type, content) of the next message if it answers `msg_id` and has a sane shape, else (None, {})."""
+def _receive(channel, msg_id: str | set[str]) -> tuple[str | None, dict]:
+    """(msg_type, content) of the next message if it answers `msg_id` (or one of a set) and has a sane shape,
+    else (None, {})."""
     try:
         msg = channel.get_msg(timeout=0)
     except Exception:  # noqa: BLE001 - a message that cannot even be decoded is dropped
         return None, {}
     parent = msg.get("parent_header") if isinstance(msg, dict) else None
-    if not isinstance(parent, dict) or parent.get("msg_id") != msg_id:
+    wanted = msg_id if isinstance(msg_id, set) else {msg_id}
+    if not isinstance(parent, dict) or not isinstance(parent.get("msg_id"), str) or parent["msg_id"] not in wanted:
         return None, {}
     kind, content = msg.get("msg_type"), msg.get("content")
     if not isinstance(kind, str) or not isinstance(content, dict):
@@ -400,3 +475,16 @@ def _output(kind: str, content: dict) -> dict:
         count = content.get("execution_count")
         out["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
     return out
+
+
+def _leaf(pid: int, depth: int = 4) -> int | None:
+    """The innermost process below `pid` (bubblewrap, its init in the new namespaces, then the command)."""
+    for _ in range(depth):
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return None
+        if not children:
+            return pid
+        pid = int(children[0])
+    return None

@@ -296,12 +296,15 @@ def place_files(folder: Path, asg: assignment_mod.Assignment, learner_files: dic
 
 
 def grade(asg: assignment_mod.Assignment, student: str, name: str, data: bytes, *, scratch_root: Path, slot: int,
-          timeout: float, use_sandbox: bool, budget: float = BUDGET, learner_files: dict | None = None) -> Result:
-    """Grade one notebook (its bytes). Never raises: whatever goes wrong costs this submission only."""
+          timeout: float, use_sandbox: bool, budget: float = BUDGET, learner_files: dict | None = None,
+          forkserver=None) -> Result:
+    """Grade one notebook (its bytes). Never raises: whatever goes wrong costs this submission only.
+    With a `forkserver` (a worker's), sandboxed kernels are forked pre-imported instead of started anew."""
     Path(scratch_root).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="s", dir=scratch_root))   # short: socket paths must stay under 108 bytes
     try:
-        return _grade(asg, student, name, data, work, slot, timeout, use_sandbox, budget, learner_files or {})
+        return _grade(asg, student, name, data, work, slot, timeout, use_sandbox, budget, learner_files or {},
+                      forkserver)
     except GraderError as exc:
         return Result(student, name, "ungradable", reason=str(exc))
     except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
@@ -312,7 +315,8 @@ def grade(asg: assignment_mod.Assignment, student: str, name: str, data: bytes, 
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox, budget, learner_files) -> Result:
+def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox, budget, learner_files,
+           forkserver) -> Result:
     cells, reason = read_cells(data)
     if cells is None:
         return Result(student, name, "ungradable", reason=reason)
@@ -333,7 +337,7 @@ def _grade(asg, student, name, data, work: Path, slot: int, timeout, use_sandbox
     needed = replica_mod.needed(asg)
     modes = test_modes(asg)
     replica = replica_mod.Replica(scratch, services) if needed else None
-    kernel = Kernel(scratch, private, slot=slot, use_sandbox=use_sandbox)
+    kernel = Kernel(scratch, private, slot=slot, use_sandbox=use_sandbox, forkserver=forkserver)
     if replica is not None:
         kernel.ro_files, kernel.env = (services,), {SERVICES_ENV: str(services)}
     session = _Session(kernel, timeout, budget)

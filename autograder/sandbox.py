@@ -132,7 +132,7 @@ def _limits(limits: Limits, processes: int) -> list[str]:
             f"--nofile={limits.open_files}", f"--cpu={limits.cpu_seconds}", "--"]
 
 
-def _user_processes() -> int:
+def user_processes() -> int:
     """Processes and threads this user runs now: RLIMIT_NPROC counts them all, not only the kernel's."""
     uid, count = os.getuid(), 0
     for entry in Path("/proc").iterdir():
@@ -160,7 +160,7 @@ def wrap(command: list[str], scratch: Path, *, slot: int, limits: Limits = Limit
                 "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--",
                 *_limits(limits, limits.processes), *command]
     return ["bwrap", "--unshare-all", "--cap-drop", "ALL", "--uid", "65534", "--gid", "65534", *common, "--",
-            *_limits(limits, _user_processes() + limits.processes), *command]
+            *_limits(limits, user_processes() + limits.processes), *command]
 
 
 def check_unsafe_allowed() -> None:
@@ -173,7 +173,7 @@ def check_unsafe_allowed() -> None:
 def unconfined(command: list[str], *, limits: Limits = Limits()) -> list[str]:
     """--unsafe-no-sandbox: no namespaces or hidden folders, but the same limits (refused as root)."""
     check_unsafe_allowed()
-    return [*_limits(limits, _user_processes() + limits.processes), *command]
+    return [*_limits(limits, user_processes() + limits.processes), *command]
 
 
 def prepare(scratch: Path, *, slot: int, shared: tuple[Path, ...] = ()) -> None:

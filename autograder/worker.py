@@ -106,21 +106,34 @@ def _closed_folders(paths: list[Path]) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    from autograder import runner
+    from autograder import forkserver as forkserver_mod
+    from autograder import sandbox
 
     incoming, outgoing = int(argv[0]), int(argv[1])
     setup = pickle.loads(receive(incoming))
     # What a worker that died before us left behind (it was killed before it could clean up).
     shutil.rmtree(setup["root"], ignore_errors=True)
-    while True:
-        message = receive(incoming)
-        if message is None:
-            return 0
-        student, notebook, data, files = pickle.loads(message)
-        result = runner.grade(setup["asgs"][notebook], student, notebook, data, scratch_root=Path(setup["root"]),
-                              slot=setup["slot"], timeout=setup["timeout"], budget=setup["budget"],
-                              use_sandbox=setup["use_sandbox"], learner_files=files)
-        send(outgoing, json.dumps(result.to_worker_answer()).encode())
+    # Sandboxed kernels are forked from a pre-imported server when this worker owns their user namespace
+    # (it is not root); TPM_GRADE_FORKSERVER=0 starts every kernel the plain way (for comparison).
+    forkserver = None
+    if setup["use_sandbox"] and os.geteuid() != 0 and setup.get("forkserver", True):
+        forkserver = forkserver_mod.Forkserver(sandbox.environment(Path(setup["root"]) / "forkserver"))
+        forkserver.launch()   # it imports while this worker does
+    from autograder import runner
+
+    try:
+        while True:
+            message = receive(incoming)
+            if message is None:
+                return 0
+            student, notebook, data, files = pickle.loads(message)
+            result = runner.grade(setup["asgs"][notebook], student, notebook, data, scratch_root=Path(setup["root"]),
+                                  slot=setup["slot"], timeout=setup["timeout"], budget=setup["budget"],
+                                  use_sandbox=setup["use_sandbox"], learner_files=files, forkserver=forkserver)
+            send(outgoing, json.dumps(result.to_worker_answer()).encode())
+    finally:
+        if forkserver is not None:
+            forkserver.close()
 
 
 if __name__ == "__main__":
