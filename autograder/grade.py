@@ -145,40 +145,46 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
         progress = _Progress(len(found), stream)
         print(f"Grading {len(found)} {'submission' if single else 'notebook'}(s) of {aid} with {workers} worker(s); "
               f"sandbox {'OFF (--unsafe-no-sandbox)' if unsafe_no_sandbox else 'on'}.", file=stream, flush=True)
-        for sub in found:
-            asg = by_name.get(sub.notebook) or single
-            label = sub.student if single else f"{sub.student}/{sub.notebook}"
-            if sub.missing:
-                result = runner.Result.not_submitted(asg, sub.student)
-                recorded.result()
-                if db_url:
-                    gradebook.record(course, asg, db_url, result, "")
-                reports[_key(result.as_dict())] = result.as_dict()
-                progress.line(label, f"{_summary(result.as_dict())} (not submitted)")
-                continue
-            if sub.path is None:
-                row = _row(sub, single, "ungradable", sub.problem)
-                reports[_key(row)] = row
-                progress.line(label, _summary(row))
-                continue
-            try:
-                data = read_submission(sub.path)
-            except SubmissionError as exc:
-                row = _row(sub, single, "ungradable", str(exc))
-                reports[_key(row)] = row
-                progress.line(label, _summary(row))
-                continue
-            digest = hashlib.sha256(data).hexdigest()
-            del data  # read again when its turn comes: a batch never holds every notebook in memory
-            previous = gradebook.load_result(course, aid, sub.student, asg.notebook) if db_url else None
-            if previous and previous.get("submission_sha256") == digest and not force:
-                row = {k: v for k, v in previous.items() if k != "submission_sha256"}
-                reports[(sub.student, asg.notebook)] = row
-                progress.line(label, f"already graded, skipped ({_summary(row)})")
-                continue
-            todo.append((sub, digest))
-        _grade_all(todo, by_name, course, db_url, tmp, workers, timeout, budget, unsafe_no_sandbox, reports,
-                   progress, recorded)
+        # One gradebook connection for the whole batch, opened at its first write.
+        recorder = gradebook.Recorder(course, db_url) if db_url else None
+        try:
+            for sub in found:
+                asg = by_name.get(sub.notebook) or single
+                label = sub.student if single else f"{sub.student}/{sub.notebook}"
+                if sub.missing:
+                    result = runner.Result.not_submitted(asg, sub.student)
+                    recorded.result()
+                    if recorder:
+                        recorder.record(asg, result, "")
+                    reports[_key(result.as_dict())] = result.as_dict()
+                    progress.line(label, f"{_summary(result.as_dict())} (not submitted)")
+                    continue
+                if sub.path is None:
+                    row = _row(sub, single, "ungradable", sub.problem)
+                    reports[_key(row)] = row
+                    progress.line(label, _summary(row))
+                    continue
+                try:
+                    data = read_submission(sub.path)
+                except SubmissionError as exc:
+                    row = _row(sub, single, "ungradable", str(exc))
+                    reports[_key(row)] = row
+                    progress.line(label, _summary(row))
+                    continue
+                digest = hashlib.sha256(data).hexdigest()
+                del data  # read again when its turn comes: a batch never holds every notebook in memory
+                previous = gradebook.load_result(course, aid, sub.student, asg.notebook) if db_url else None
+                if previous and previous.get("submission_sha256") == digest and not force:
+                    row = {k: v for k, v in previous.items() if k != "submission_sha256"}
+                    reports[(sub.student, asg.notebook)] = row
+                    progress.line(label, f"already graded, skipped ({_summary(row)})")
+                    continue
+                todo.append((sub, digest))
+            _grade_all(todo, by_name, course, recorder, tmp, workers, timeout, budget, unsafe_no_sandbox, reports,
+                       progress, recorded)
+        finally:
+            if recorder:
+                recorder.close()
         recorded.result()  # raises GradebookError here if there was nothing to grade
     keys = dict.fromkeys((sub.student, sub.notebook or (single.notebook if single else "")) for sub in found)
     ordered = [reports[key] for key in keys if key in reports]
@@ -222,7 +228,7 @@ def _grade_in_worker(grader, asg, sub: Submission, data: bytes, budget: float) -
             attempt += 1
 
 
-def _grade_all(todo, by_name, course, db_url, tmp, workers, timeout, budget, unsafe, reports, progress,
+def _grade_all(todo, by_name, course, recorder, tmp, workers, timeout, budget, unsafe, reports, progress,
                recorded) -> None:
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(workers):
@@ -258,9 +264,9 @@ def _grade_all(todo, by_name, course, db_url, tmp, workers, timeout, budget, uns
             # otherwise keep every one in memory until the end.
             sub, digest = futures.pop(future)
             result = future.result()
-            if result.status == "graded" and db_url:
+            if result.status == "graded" and recorder:
                 recorded.result()  # the assignment must be in the gradebook first (raises if it could not be)
-                gradebook.record(course, assignment_of(sub), db_url, result, digest)
+                recorder.record(assignment_of(sub), result, digest)
             row = result.as_dict()
             reports[_key(row)] = row
             label = sub.student if single else f"{sub.student}/{sub.notebook}"

@@ -33,10 +33,13 @@ class GradebookError(RuntimeError):
 
 
 def _open(db_url: str):
-    """nbgrader's Gradebook, with this environment's bin/ on PATH: creating a gradebook runs `alembic`."""
+    """nbgrader's Gradebook (its tools on PATH), stamping a new gradebook in this process (nbgrader_command)."""
     from nbgrader.api import Gradebook
 
+    from autograder import nbgrader_command
+
     os.environ["PATH"] = nbgrader_env()["PATH"]
+    nbgrader_command.install()   # a new gradebook is stamped without starting the alembic command line
     return Gradebook(db_url)
 
 
@@ -290,29 +293,57 @@ def _add_student(gb, student: str) -> None:
         gb.update_or_create_student(student, last_name=student, first_name=NOT_ON_ROSTER)
 
 
-def record(course: Path, asg: Assignment, db_url: str, result: Result, digest: str) -> None:
-    """Write one graded submission: autograded notebook, gradebook rows, then the result file."""
+def record(course: Path, asg: Assignment, db_url: str, result: Result, digest: str, gb=None) -> None:
+    """Write one graded submission: autograded notebook, gradebook rows, then the result file. `gb`: a gradebook
+    already open (a batch's, see Recorder); otherwise one is opened for this write."""
     notebook_id = Path(asg.notebook).stem
     if result.autograded is not None:   # a notebook that was not submitted has none, as with stock nbgrader
         target = course_config.load(course).folder("autograded", asg.id, result.student) / asg.notebook
         atomic_write(target, nbformat.writes(result.autograded))
     scores = {q.id: q for q in result.questions}
     answered = {m["id"]: m["answered"] for m in result.manual}
-    with exclusive(db_url), _open(db_url) as gb, warnings.catch_warnings():
+    opened = contextlib.nullcontext(gb) if gb is not None else _open(db_url)
+    with exclusive(db_url), opened as gb, warnings.catch_warnings():
         # nbgrader's own ORM code warns on every new submission (stock `nbgrader autograde` prints the same).
         warnings.filterwarnings("ignore", message=".*not in session.*")
-        _add_student(gb, result.student)
-        gb.update_or_create_submission(asg.id, result.student)
-        for question in asg.questions:
-            grade = gb.find_grade(question.id, notebook_id, asg.id, result.student)
-            if question.manual:
-                grade.auto_score = None if answered.get(question.id) else 0.0
-                comment = gb.find_comment(question.id, notebook_id, asg.id, result.student)
-                comment.auto_comment = None if answered.get(question.id) else "No response."
-            else:
-                grade.auto_score = scores[question.id].score
-            # A hand grade given earlier is kept and flagged for review, as nbgrader does.
-            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
-        gb.db.commit()
+        try:
+            _add_student(gb, result.student)
+            gb.update_or_create_submission(asg.id, result.student)
+            # One query for the notebook's grades and comments, not two per question.
+            submitted = gb.find_submission_notebook(notebook_id, asg.id, result.student)
+            grades = {g.name: g for g in submitted.grades}
+            comments = {c.name: c for c in submitted.comments}
+            for question in asg.questions:
+                grade = grades[question.id]
+                if question.manual:
+                    grade.auto_score = None if answered.get(question.id) else 0.0
+                    comments[question.id].auto_comment = None if answered.get(question.id) else "No response."
+                else:
+                    grade.auto_score = scores[question.id].score
+                # A hand grade given earlier is kept and flagged for review, as nbgrader does.
+                grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+            gb.db.commit()
+        except BaseException:
+            gb.db.rollback()   # a shared connection must be usable for the next submission
+            raise
     record_json = {**result.as_dict(), "submission_sha256": digest}
     atomic_write(result_path(course, asg.id, result.student, asg.notebook), json.dumps(record_json, indent=1) + "\n")
+
+
+class Recorder:
+    """A batch's writes through one gradebook connection, opened at the first result (after the assignment is
+    recorded: opening a new gradebook creates it). Opening nbgrader's Gradebook for every submission cost
+    about as much as writing the submission."""
+
+    def __init__(self, course: Path, db_url: str):
+        self.course, self.db_url, self.gb = course, db_url, None
+
+    def record(self, asg: Assignment, result: Result, digest: str) -> None:
+        if self.gb is None:
+            self.gb = _open(self.db_url)
+        record(self.course, asg, self.db_url, result, digest, gb=self.gb)
+
+    def close(self) -> None:
+        if self.gb is not None:
+            self.gb.close()
+            self.gb = None

@@ -248,3 +248,13 @@ def test_where_stock_nbgrader_is_wrong_tpm_grade_differs_on_purpose(tmp_path):
     assert report["ada"]["score"] == 1 and gradebook_scores(ours, "ps1")[("ada", "p1", "test_mean")] == 1
     assert report["bob"]["status"] == "graded" and report["bob"]["score"] == 0
     assert report["bob"]["questions"][0]["status"] == "missing"
+
+
+def test_a_new_gradebook_is_stamped_with_the_revision_alembic_itself_gives():
+    """tpm-grade's nbgrader runs read the schema's head revision in-process (autograder/nbgrader_command.py);
+    stock nbgrader asks the alembic command line. Both must stamp the same revision."""
+    from autograder import nbgrader_command
+
+    stock = subprocess.run([sys.executable, "-c", "from nbgrader.api import get_alembic_version as v; print(v())"],
+                           capture_output=True, text=True, check=True, env=nbgrader_env()).stdout.strip()
+    assert stock and nbgrader_command.alembic_head() == stock
