@@ -93,32 +93,36 @@ def revive(value, depth: int = 0):
 # Runs in the learner's kernel. It only shapes the value into JSON; the grader decides what it means.
 _FETCH = """
 def __tpm_fetch():
-    import json as _json
-    def plain(v, depth=0):
+    import json as __tpm_json
+    def __tpm_plain(v, depth=0):
         t = type(v)
         if depth > 20:
             return {"__tpm_type__": "too_deep"}
         if v is None or t in (bool, int, float, str):
             return v
         if t in (list, tuple):
-            return [plain(x, depth + 1) for x in v]
+            return [__tpm_plain(x, depth + 1) for x in v]
         if t is dict:
             if all(type(k) is str for k in v):
-                return {k: plain(x, depth + 1) for k, x in v.items()}
+                return {k: __tpm_plain(x, depth + 1) for k, x in v.items()}
             return {"__tpm_type__": "dict_with_non_text_keys"}
         module = getattr(t, "__module__", "") or ""
         if module.startswith("numpy") and getattr(v, "ndim", None) == 0 and hasattr(v, "item"):
-            return plain(v.item(), depth + 1)
+            return __tpm_plain(v.item(), depth + 1)
         if module.startswith("pandas") and t.__name__ == "DataFrame":
-            return {"__tpm_frame__": plain(v.to_dict(orient="records"), depth + 1)}
+            return {"__tpm_frame__": __tpm_plain(v.to_dict(orient="records"), depth + 1)}
         return {"__tpm_type__": t.__name__}
-    try:
-        value = (EXPR)
-    except BaseException as exc:
-        out = {"error": type(exc).__name__, "message": str(exc)[:300]}
-    else:
-        out = {"value": plain(value)}
-    print("NONCE" + _json.dumps(out, default=str))
+    __tpm_out = []
+    # One lambda per expression, called in turn; the first that raises ends the list. The names of this
+    # function all start with __tpm_, so that an expression's names are the learner's own (globals).
+    for __tpm_read in (EXPRS):
+        try:
+            __tpm_value = __tpm_read()
+        except BaseException as __tpm_exc:
+            __tpm_out.append({"error": type(__tpm_exc).__name__, "message": str(__tpm_exc)[:300]})
+            break
+        __tpm_out.append({"value": __tpm_plain(__tpm_value)})
+    print("NONCE" + __tpm_json.dumps(__tpm_out, default=str))
 __tpm_fetch()
 del __tpm_fetch
 """
@@ -384,30 +388,40 @@ class Kernel:
             result.evalue = _printable(reply.get("evalue", ""), 500)
         return result
 
-    def fetch(self, expression: str, timeout: float):
-        """The value of `expression` in the learner's kernel, as plain data (or NotPlain stand-ins)."""
+    def fetch(self, expressions: list[str], timeout: float) -> list:
+        """The values of `expressions` in the learner's kernel, as plain data (or NotPlain stand-ins), read in turn
+        in one request. Raises FetchFailed for the first one that cannot be read (those after it are not read)."""
         nonce = f"TPM{secrets.token_hex(8)}:"
-        code = _FETCH.replace("NONCE", nonce).replace("EXPR", expression)
-        result = self.execute(code, timeout, limit=FETCH_LIMIT + 1_000)
+        lambdas = "".join(f"lambda: ({expression}),\n" for expression in expressions)
+        code = _FETCH.replace("NONCE", nonce).replace("EXPRS", lambdas)
+        limit = FETCH_LIMIT * len(expressions)
+        result = self.execute(code, timeout, limit=limit + 1_000)
+        named = expressions[0] if len(expressions) == 1 else "the values this question reads"
         if result.status in ("timeout", "died"):
-            raise FetchFailed(f"reading {expression} from your notebook did not finish ({result.status})")
+            raise FetchFailed(f"reading {named} from your notebook did not finish ({result.status})")
         text = "".join(o["text"] for o in result.outputs
                        if o.get("output_type") == "stream" and isinstance(o.get("text"), str))
         start = text.rfind(nonce)
         if start < 0:
-            raise FetchFailed(f"{expression} could not be read from your notebook (its output was changed)")
+            raise FetchFailed(f"{named} could not be read from your notebook (its output was changed)")
         payload = text[start + len(nonce):].split("\n", 1)[0]
-        if len(payload) > FETCH_LIMIT:
-            raise FetchFailed(f"{expression} is too large to be an answer")
+        if len(payload) > limit:
+            raise FetchFailed(f"{named} is too large to be an answer")
         try:
             data = json.loads(payload)
         except (ValueError, RecursionError):
-            raise FetchFailed(f"{expression} could not be read from your notebook") from None
-        if not isinstance(data, dict):
-            raise FetchFailed(f"{expression} could not be read from your notebook")
-        if "error" in data:
-            raise FetchFailed(_explain(expression, str(data.get("error")), str(data.get("message", ""))))
-        return revive(data.get("value"))
+            raise FetchFailed(f"{named} could not be read from your notebook") from None
+        if not isinstance(data, list) or not data or len(data) > len(expressions) \
+                or not all(isinstance(item, dict) for item in data):
+            raise FetchFailed(f"{named} could not be read from your notebook")
+        values = []
+        for expression, item in zip(expressions, data, strict=False):   # data may stop at an error
+            if "error" in item:
+                raise FetchFailed(_explain(expression, str(item.get("error")), str(item.get("message", ""))))
+            values.append(revive(item.get("value")))
+        if len(values) < len(expressions):
+            raise FetchFailed(f"{expressions[len(values)]} could not be read from your notebook")
+        return values
 
 
 BUILTIN_EXCEPTIONS = {name for name, value in vars(builtins).items() if isinstance(value, type)

@@ -237,13 +237,15 @@ class _Session:
             self.ran_fine.append(source)  # a cell that raised still ran: replay it the same way
         return result
 
-    def fetch(self, expression: str):
+    def fetch(self, expressions: list[str]) -> list:
+        """The values a test reads, in one request; as long as each would have had on its own, within the budget."""
         if self.spent():
             raise trusted.FetchFailed("Your notebook used all of its time budget before this question was checked.")
         self.ensure_alive()
         if self.broken:
             raise trusted.FetchFailed(self.broken)
-        return self.kernel.fetch(expression, self._time())
+        left = max(0.1, self.deadline - time.monotonic())
+        return self.kernel.fetch(expressions, min(self.timeout * len(expressions), left))
 
 
 _PROBLEM_MESSAGES = {

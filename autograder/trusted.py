@@ -246,16 +246,17 @@ PROBING_FAILED = ("Your code's results on this question's test inputs are not ri
                   "so that they stay the test's own).")
 
 
-def evaluate(test: CompiledTest, imports: str, fetch: Callable[[str], object], *,
+def evaluate(test: CompiledTest, imports: str, fetch: Callable[[list[str]], list], *,
              course: dict | None = None) -> Outcome:
-    """Fetch the learner values the test reads, then run it here. `fetch` raises FetchFailed.
+    """Fetch the learner values the test reads, then run it here. `fetch` reads a list of expressions in turn and
+    returns their values, or raises FetchFailed at the first that cannot be read.
 
     `course` holds the replica's values of the course-owned names the test reads."""
     namespace: dict = {"__name__": "__tpm_test__", **{n: (course or {})[n] for n in test.course_names}}
     probing = test.probing
     try:
-        for placeholder, expression in test.expressions.items():
-            namespace[placeholder] = fetch(expression)
+        if test.expressions:
+            namespace.update(zip(test.expressions, fetch(list(test.expressions.values())), strict=True))
     except FetchFailed as exc:
         return Outcome("error", PROBING_FAILED if probing else str(exc))
     with _LOCK:

@@ -18,7 +18,7 @@ assert total == 4321
 
 def run(source: str, values: dict) -> trusted.Outcome:
     compiled = trusted.compile_test(source, "")
-    return trusted.evaluate(compiled, "", lambda expression: values[expression])
+    return trusted.evaluate(compiled, "", lambda expressions: [values[e] for e in expressions])
 
 
 def test_a_failed_visible_assert_names_its_line_and_message():
