@@ -15,7 +15,7 @@ ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 # environment's own config folder, so that any `jupyter lab` or `jupyter notebook` from it uses them.
 LAB_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.d/tpmkit.json
 
-.PHONY: lab test release bench system-packages lint clean
+.PHONY: lab test release bench site system-packages lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "TPM Kit needs Python 3.10 or newer; set PYTHON=/path/to/python3.11 and run make again.")'
@@ -45,6 +45,10 @@ test: $(STAMP) $(LAB_CONFIG) system-packages
 bench: $(STAMP) system-packages
 	$(RUN) $(BIN)/python -m autograder.bench $(BENCH_ARGS)
 	$(RUN) $(BIN)/python -m tpmkit.sql_bench
+
+# The course as a static website in build/site/ (front page build/site/index.html): every lesson run, offline.
+site: $(STAMP)
+	$(RUN) $(BIN)/tpm-grade publish site build/site
 
 release: $(STAMP)
 	$(RUN) $(BIN)/tpm-grade release

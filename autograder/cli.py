@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder import ci, collect, export, feedback, grade, gradebook, notebooks, publish, release, roster
+from autograder import ci, collect, export, feedback, grade, gradebook, notebooks, publish, release, roster, site
 from autograder.assignment import AssignmentError
 from autograder.gradebook import GradebookError
 from autograder.records import RecordsError
@@ -94,10 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     rel.set_defaults(run=lambda a: release.main(root=a.course, ids=a.ids, dest=a.dest))
 
     pub = sub.add_parser("publish", help="build what learners get: `publish learner DEST`, a repository without "
-                         "answers")
-    pub.add_argument("what", choices=["learner"], help="learner: lessons, released exercises, tpmkit, lab setup")
-    pub.add_argument("dest", type=Path, help="a new folder, outside this kit")
-    pub.set_defaults(run=lambda a: publish.main(dest=a.dest))
+                         "answers; `publish site DEST`, the lessons as a static website")
+    pub.add_argument("what", choices=["learner", "site"],
+                     help="learner: lessons, released exercises, tpmkit, lab setup; site: every lesson run and "
+                          "rendered as a page (make site)")
+    pub.add_argument("dest", type=Path, help="learner: a new folder, outside this kit; site: the site's folder "
+                                             "(replaced)")
+    pub.set_defaults(run=lambda a: publish.main(dest=a.dest) if a.what == "learner" else site.main(dest=a.dest))
 
     gr = sub.add_parser("grade", help="grade submissions in a sandbox; tests never run in the learner's process")
     gr.add_argument("submissions", nargs="+", type=Path,
@@ -161,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except (release.ReleaseError, ci.CiError, AssignmentError, SubmissionError, SandboxUnavailable, GradebookError,
             roster.RosterError, collect.CollectError, feedback.FeedbackError, export.ExportError, RecordsError,
-            FileNotFoundError, ValueError) as exc:
+            site.SiteError, FileNotFoundError, ValueError) as exc:
         print(f"tpm-grade {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

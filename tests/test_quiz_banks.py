@@ -228,3 +228,33 @@ def test_the_giveaway_check_catches_a_stated_answer(spec, expected):
 def test_the_giveaway_check_allows_an_honest_note(spec):
     # echoing the learner's own wrong value, naming a wrong option, and relative order are not giveaways
     assert giveaways(spec) == []
+
+
+def _said_only_after_an_answer(spec: dict) -> list[str]:
+    """Texts a learner sees only once they answer or ask: feedback, hints, answer notes, typed answers."""
+    texts = [spec.get("hint"), spec.get("answer_note"), *(o.get("feedback") for o in spec.get("options", []))]
+    texts += [str(a) for a in (spec.get("answers") or [])] if spec.get("type") == "text" else []
+    return [t for t in texts if isinstance(t, str) and len(t) > 25]
+
+
+@pytest.mark.parametrize("path", BANKS, ids=lambda p: p.name)
+def test_a_quiz_on_a_page_without_a_kernel_asks_but_never_answers(path, monkeypatch, tmp_path):
+    """The course website shows each quiz as static HTML (the widget needs a kernel); JupyterLab still draws
+    the widget, whose mime type it ranks first."""
+    from tpmkit.quiz import STATIC_NOTE, Quiz
+
+    monkeypatch.setenv("TPMKIT_PROGRESS", str(tmp_path / "progress.json"))
+    for spec in read_bank(path):
+        question = Quiz([spec], source=path.name, module=None)[spec["id"]]
+        bundle = question._repr_mimebundle_()
+        assert "application/vnd.jupyter.widget-view+json" in bundle
+        page = bundle["text/html"]
+        assert STATIC_NOTE in page and question.prompt.value in page
+        for text in _said_only_after_an_answer(spec):
+            assert html_text(text) not in page, (spec["id"], text)
+
+
+def html_text(text: str) -> str:
+    from tpmkit.quiz import _to_html
+
+    return _to_html(text)

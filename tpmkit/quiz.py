@@ -100,6 +100,15 @@ from tpmkit.learner import learner_id
 __all__ = ["Matching", "MultipleSelect", "Numeric", "Ordering", "Predict", "Quiz", "Results", "SingleChoice",
            "TextAnswer", "load_quiz", "normalise_text", "parse_quantity", "validate_questions"]
 
+# What a question says on a page without a kernel (the course website).
+STATIC_NOTE = ("Quiz: answer it in the lesson in JupyterLab (make lab), where your answer is checked and saved; "
+               "this page cannot check answers.")
+
+
+def _static_list(items: list[str], mark: str) -> str:
+    return "<ul>" + "".join(f'<li style="list-style:none">{mark} {_to_html(t)}</li>' for t in items) + "</ul>"
+
+
 # After this many wrong checks the answer is shown: the first miss teaches, the second may still be a slip.
 REVEAL_AFTER = 2
 
@@ -205,6 +214,24 @@ class Question(widgets.VBox):
         """Widgets shown between the prompt and the input (a code block for `predict`)."""
         return []
 
+    def static_answer_form(self) -> str:
+        """What to answer, as HTML for a page without a kernel: the options as this learner would see them, or
+        what kind of answer is asked. Never the answer, a hint or feedback."""
+        return ""
+
+    def static_html(self) -> str:
+        """The question on a page with no kernel behind it (the course website): readable, marked as answered
+        in JupyterLab."""
+        return (f'<div class="tpmkit-quiz-static">{self.prompt.value}{self.static_answer_form()}'
+                f"<p><i>{STATIC_NOTE}</i></p></div>")
+
+    def _repr_mimebundle_(self, **kwargs):
+        # JupyterLab draws the widget (its mime type ranks first); a static page shows the HTML form.
+        data = super()._repr_mimebundle_(**kwargs)
+        if isinstance(data, dict):
+            data["text/html"] = self.static_html()
+        return data
+
     def answer_input(self) -> widgets.Widget:  # pragma: no cover - subclasses define it
         raise NotImplementedError
 
@@ -301,6 +328,9 @@ class SingleChoice(Question):
 
     kind = "single"
 
+    def static_answer_form(self) -> str:
+        return _static_list(_option_texts(self), "○")
+
     def answer_input(self):
         self.choices = _choice_buttons(self)
         return self.choices
@@ -317,6 +347,9 @@ class MultipleSelect(Question):
     `value` is the ticked statements, and can be set to a list of option texts."""
 
     kind = "multiple"
+
+    def static_answer_form(self) -> str:
+        return "<p>Pick every option that applies.</p>" + _static_list(_option_texts(self), "☐")
 
     def answer_input(self):
         self.boxes = [widgets.Checkbox(description=text, value=False, indent=False, layout={"width": "auto"})
@@ -377,6 +410,9 @@ class Numeric(Question):
     """Type a number, optionally with a unit. Time units convert; expected wrong answers are diagnosed."""
 
     kind = "numeric"
+
+    def static_answer_form(self) -> str:
+        return "<p>Answer with a number.</p>"
 
     def answer_input(self):
         unit = self.spec.get("unit", "")
@@ -452,6 +488,9 @@ class TextAnswer(Question):
 
     kind = "text"
 
+    def static_answer_form(self) -> str:
+        return "<p>Answer in a word or a few.</p>"
+
     def answer_input(self):
         self.entry = widgets.Text(value="", placeholder="type a short answer", description="answer",
                                   continuous_update=False)
@@ -469,6 +508,12 @@ class Predict(Question):
     (as `text`)."""
 
     kind = "predict"
+
+    def static_answer_form(self) -> str:
+        code = f'<pre class="tpmkit-code">{html.escape(str(self.spec["code"]).rstrip())}</pre>'
+        if "options" in self.spec:
+            return code + _static_list(_option_texts(self), "○")
+        return code + "<p>Type what it prints.</p>"
 
     def extra_widgets(self):
         self.code = widgets.HTML(f'<pre class="tpmkit-code">{html.escape(str(self.spec["code"]).rstrip())}</pre>')
@@ -501,6 +546,9 @@ class Ordering(Question):
     `value` is the current order, and can be set to a list of the step texts."""
 
     kind = "ordering"
+
+    def static_answer_form(self) -> str:
+        return "<p>Put these in order:</p>" + _static_list(self._order, "↕")
 
     def answer_input(self):
         self._key = [_text_of(item) for item in self.spec["items"]]
@@ -569,6 +617,11 @@ class Matching(Question):
     `value` is a dict term -> chosen match (None when not chosen), and can be set."""
 
     kind = "matching"
+
+    def static_answer_form(self) -> str:
+        targets = [value for _label, value in next(iter(self.dropdowns.values())).options if value != _UNCHOSEN]
+        return ("<p>Match each term:</p>" + _static_list(list(self.dropdowns), "•")
+                + "<p>with one of:</p>" + _static_list(targets, "◦"))
 
     def answer_input(self):
         pairs = self.spec["pairs"]
