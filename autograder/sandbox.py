@@ -13,6 +13,10 @@ Two ways in, chosen by who runs the grader:
   to processes whose real uid is root, which is what a user namespace mapping to root would give);
 - as a normal user: bwrap with a user namespace (the kernel runs as uid 65534 inside it).
 
+A kernel is either started in the jail (`python -I -m ipykernel_launcher`) or, from a grading worker, forked
+from the worker's pre-imported server into a jail made the same way around a placeholder process
+(autograder/forkserver.py); either way the jail is the one `wrap` describes.
+
 Nothing the learner's previous kernel wrote can run when a kernel (re)starts: Python runs isolated
 (`-I`: no current folder on sys.path, no user site-packages, no PYTHON* variables) and IPython's and
 Jupyter's configuration folders live on the jail's fresh /tmp, not in the learner's folders.
