@@ -220,7 +220,7 @@ class Kernel:
         """The sandbox is made by bubblewrap as for a plain start, around a placeholder; the kernel is forked from
         the worker's pre-imported server and joins it (forkserver.py)."""
         command = sandbox.wrap(["sh", "-c", "echo ready && exec sleep infinity"], self.scratch, slot=self.slot,
-                               limits=self.limits, binds=binds, ro_files=ro_files, extra_env=extra_env)
+                               limits=self.limits, binds=binds, ro_files=ro_files, extra_env=extra_env, as_pid_1=True)
         log = os.open(own / "sandbox.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
                                      start_new_session=True)

@@ -150,13 +150,16 @@ def user_processes() -> int:
 
 
 def wrap(command: list[str], scratch: Path, *, slot: int, limits: Limits = Limits(), binds: tuple[Path, ...] = (),
-         ro_files: tuple[Path, ...] = (), extra_env: dict[str, str] | None = None) -> list[str]:
+         ro_files: tuple[Path, ...] = (), extra_env: dict[str, str] | None = None, as_pid_1: bool = False) -> list[str]:
     """The command line that runs `command` inside the sandbox, with `scratch` (and `binds`) as its only
-    writable folders and `ro_files` visible read-only."""
+    writable folders and `ro_files` visible read-only. With `as_pid_1`, `command` is the process namespace's
+    init (which its processes cannot signal): the placeholder a forked kernel joins, which a learner's
+    `os.kill(-1, 9)` must not be able to end."""
     scratch = Path(scratch).resolve()
     env = [a for key, value in {**environment(scratch), **(extra_env or {})}.items() for a in ("--setenv", key, value)]
     mounts = _bwrap_mounts(scratch, tuple(Path(b) for b in binds), tuple(Path(f) for f in ro_files))
-    common = ["--die-with-parent", "--new-session", "--clearenv", *env, *mounts]
+    common = ["--die-with-parent", "--new-session", "--clearenv", *(["--as-pid-1"] if as_pid_1 else []), *env,
+              *mounts]
     if os.geteuid() == 0:
         uid = str(sandbox_uid(slot))
         return ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",

@@ -73,7 +73,6 @@ def _execute(path: Path, env: dict) -> int:
     """Run one lesson in place (its folder is the copy); returns its plot count."""
     import nbclient
     import nbformat
-
     from jupyter_client.manager import KernelManager
 
     nb = nbformat.read(path, as_version=4)

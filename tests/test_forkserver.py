@@ -46,7 +46,8 @@ import subprocess
 subprocess.Popen(['sh', '-c', 'sleep 300; echo late > /tmp/late'], start_new_session=True)
 budget_errors = 21092
 """
-# Ends its own sandbox from inside: the kernel dies with it, the next questions run in a new one.
+# Kills every process it can see: the sandbox's init (the placeholder) is out of its reach, as bubblewrap's is for
+# a kernel started anew, so the kernel and its sandbox stay up and the answer after it counts.
 KILL_SANDBOX = """
 import os, signal
 for pid in sorted(int(p) for p in os.listdir('/proc') if p.isdigit()):
@@ -155,10 +156,10 @@ def test_nothing_a_learner_started_outlives_the_submission(forked):
     assert left == [], left
 
 
-def test_killing_its_own_sandbox_costs_only_that_submission(forked):
+def test_killing_every_process_it_can_leaves_its_sandbox_standing(forked):
     _, rows = forked
-    assert rows["c-kill-sandbox"]["status"] == "graded"
-    assert rows["d-probe"]["score"] == rows["a-probe"]["score"] > 0
+    assert rows["c-kill-sandbox"]["score"] == rows["a-probe"]["score"] > 0
+    assert rows["d-probe"]["score"] == rows["a-probe"]["score"]
 
 
 @pytest.fixture(scope="module")
