@@ -15,9 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
-from autograder import grade, notebooks
+from autograder import grade, misconceptions, notebooks
 from autograder.scratch import ScratchCourse, fill_answers
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
@@ -27,8 +25,7 @@ def submissions(aid: str, count: int) -> dict[str, object]:
     """student id -> notebook: every third correct, every third blank, the rest real misconceptions."""
     released = notebooks.read(KIT_ROOT / "exercises" / aid / f"{aid}.ipynb")
     source = notebooks.read(KIT_ROOT / "solutions" / aid / f"{aid}.ipynb")
-    path = KIT_ROOT / "tests" / "misconceptions" / f"{aid}.yaml"
-    wrongs = yaml.safe_load(path.read_text()) if path.exists() else []
+    wrongs = misconceptions.load(KIT_ROOT, aid)
     out = {}
     for i in range(count):
         if i % 3 == 0 or not wrongs:
@@ -227,6 +224,43 @@ def warm_kernel_seconds(aid: str, subs: dict) -> float:
     return total / len(subs)
 
 
+def time_insight(aid: str, count: int) -> float:
+    """`tpm-grade insight` on `count` recorded students (result files as grading writes them, their wrong answers
+    drawn from the exercise's misconceptions and some unexplained values), end to end."""
+    import json
+    import random
+
+    from autograder import assignment, insight
+
+    asg = assignment.load(KIT_ROOT, aid)
+    wrongs = misconceptions.load(KIT_ROOT, aid)
+    questions = [q for q in asg.questions if not q.manual]
+    pick = random.Random(17)
+    with tempfile.TemporaryDirectory(prefix="tpm-bench-insight-") as tmp:
+        folder = Path(tmp) / "tpm-grade-results" / aid
+        folder.mkdir(parents=True)
+        for i in range(count):
+            rows = []
+            for q in questions:
+                roll = pick.random()
+                if roll < 0.6:
+                    rows.append({"id": q.id, "score": q.points, "max_score": q.points, "status": "passed"})
+                    continue
+                known = [w for w in wrongs if w["question"] == q.id]
+                diagnosis = ({"id": known[0]["id"], "explanation": known[0]["explanation"]}
+                             if known and roll < 0.85 else None)
+                rows.append({"id": q.id, "score": 0.0, "max_score": q.points, "status": "failed",
+                             "answer": {"x": pick.randint(1, 5)}, "diagnosis": diagnosis})
+            score = sum(r["score"] for r in rows)
+            (folder / f"student{i:04d}.json").write_text(json.dumps(
+                {"student": f"student{i:04d}", "status": "graded", "score": score,
+                 "max_score": sum(q.points for q in questions), "questions": rows}))
+        started = time.perf_counter()
+        insight.main(assignment=aid, course=Path(tmp), output=Path(tmp) / "insight.html",
+                     json_path=Path(tmp) / "insight.json")
+        return time.perf_counter() - started
+
+
 def ci_latency(aid: str, nb) -> float:
     """One learner's push: `tpm-grade ci` on a repository holding one notebook, as its own process."""
     import subprocess
@@ -342,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{warm:.2f} s; multiple: {per_core / warm:.1f}x   (target: at most 2x)")
     print(f"one submission's latency (tpm-grade ci, its own process): {ci_latency(args.assignment, correct):.1f} s"
           "   (target: under 3 s)")
+    print(f"tpm-grade insight on 1,000 recorded students: {time_insight(args.assignment, 1000):.1f} s"
+          "   (target: under 10 s)")
     print("\nOne correct submission inside a worker, sandbox on:")
     for part, seconds in breakdown(args.assignment, correct).items():
         print(f"  {part:<40}{seconds:>7.2f} s")

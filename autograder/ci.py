@@ -136,7 +136,9 @@ def junit_xml(report: dict) -> str:
                 ET.SubElement(case, "error", message=_xml(q["message"]), type=q["status"])
                 counts["errors"] += 1
             elif q["status"] in LOST:
-                ET.SubElement(case, "failure", message=_xml(q["message"]), type=q["status"])
+                found = q.get("diagnosis")
+                why = f" A common mistake: {found['explanation']}" if isinstance(found, dict) else ""
+                ET.SubElement(case, "failure", message=_xml(q["message"] + why), type=q["status"])
                 counts["failures"] += 1
         for m in entry.get("manual_questions") or []:
             case = ET.SubElement(suite, "testcase", classname=entry["assignment"], name=f"{m['id']} (by hand)")
@@ -172,8 +174,10 @@ def markdown(report: dict) -> str:
             lines += ["| Question | Points | Result | Message |", "|---|---|---|---|"]
             for q in entry["questions"]:
                 mark = "✅" if q["status"] == "passed" else "❌"
+                found = q.get("diagnosis")
+                why = f" A common mistake: {found['explanation']}" if isinstance(found, dict) else ""
                 lines.append(f"| {q['id']} | {q['score']:g}/{q['max_score']:g} | {mark} {q['status']} | "
-                             f"{_cell(q['message'])} |")
+                             f"{_cell(q['message'] + why)} |")
             for m in entry.get("manual_questions") or []:
                 state = "answered" if m.get("answered") else "not answered yet"
                 lines.append(f"| {m['id']} | -/{m['max_score']:g} | graded by hand | {state} |")

@@ -6,7 +6,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder import ci, collect, export, feedback, grade, gradebook, notebooks, publish, release, roster, site
+from autograder import (
+    ci,
+    collect,
+    export,
+    feedback,
+    grade,
+    gradebook,
+    insight,
+    notebooks,
+    publish,
+    release,
+    roster,
+    site,
+)
 from autograder.assignment import AssignmentError
 from autograder.gradebook import GradebookError
 from autograder.records import RecordsError
@@ -81,6 +94,16 @@ def _add_instructor_commands(sub) -> None:
     course_and_db(ex)
     ex.set_defaults(run=lambda a: export.main(assignments=a.assignments, fmt=a.fmt, output=a.output,
                                               course=a.course, db_url=a.db_url))
+
+    ins = sub.add_parser("insight", help="what a cohort got wrong and why: one HTML page from the recorded results")
+    ins.add_argument("--assignment", "-a", required=True, help="assignment id, such as 07-slos")
+    ins.add_argument("--course", type=Path, default=KIT_ROOT, help="course root (default: this kit)")
+    ins.add_argument("--output", "-o", type=Path, required=True, help="the HTML page to write")
+    ins.add_argument("--json", type=Path, default=None, dest="json_path", help="also write the numbers as JSON")
+    ins.add_argument("--threshold", type=float, default=50.0,
+                     help="list the students below this percentage of the autograded points (default 50)")
+    ins.set_defaults(run=lambda a: insight.main(assignment=a.assignment, course=a.course, output=a.output,
+                                                json_path=a.json_path, threshold=a.threshold))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -164,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except (release.ReleaseError, ci.CiError, AssignmentError, SubmissionError, SandboxUnavailable, GradebookError,
             roster.RosterError, collect.CollectError, feedback.FeedbackError, export.ExportError, RecordsError,
-            site.SiteError, FileNotFoundError, ValueError) as exc:
+            site.SiteError, insight.InsightError, FileNotFoundError, ValueError) as exc:
         print(f"tpm-grade {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

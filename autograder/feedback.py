@@ -41,6 +41,7 @@ class QuestionView:
     score: float | None              # None: waiting for a hand grade
     status: str                      # passed | failed | error | timeout | missing | graded | waiting | unanswered
     message: str = ""                # the checks' message (may quote the learner's own values)
+    diagnosis: str = ""              # the known misconception the wrong answer matches (autograder/diagnosis.py)
     answers: list[str] = field(default_factory=list)   # the learner's answer cells, as typed
     answered: bool = True
     comments: list[str] = field(default_factory=list)  # written by the instructor in formgrader
@@ -138,6 +139,7 @@ def build_page(gb, course: Path, asg: assignment_mod.Assignment, student: str, p
             text = (comment.manual_comment or comment.auto_comment) if comment is not None else None
             if text and text.strip():
                 notes.append(text.strip())
+        diagnosis = ""
         if q.manual:
             hand_graded = grade is not None and grade.manual_score is not None
             status = "waiting" if pending else ("graded" if hand_graded or answered else "unanswered")
@@ -146,10 +148,12 @@ def build_page(gb, course: Path, asg: assignment_mod.Assignment, student: str, p
             entry = checked.get(q.id, {})
             status = entry.get("status") or ("passed" if score == q.points else "failed")
             message = str(entry.get("message") or "")
+            found = entry.get("diagnosis")
+            diagnosis = str(found.get("explanation") or "") if isinstance(found, dict) else ""
         adjusted = (not q.manual and grade is not None and grade.manual_score is not None
                     and grade.manual_score != grade.auto_score)
-        views.append(QuestionView(q.id, title, prompt, q.manual, float(q.points), score, status, message, texts,
-                                  answered, notes, adjusted))
+        views.append(QuestionView(q.id, title, prompt, q.manual, float(q.points), score, status, message, diagnosis,
+                                  texts, answered, notes, adjusted))
     return Page(asg.id, student, name, views)
 
 
@@ -181,6 +185,7 @@ h2{font-size:1.15rem;display:flex;justify-content:space-between;gap:1rem}
 .score{white-space:nowrap}.passed{color:#176b2c}.failed,.error,.timeout,.missing,.unanswered{color:#a3231f}
 .waiting{color:#8a5a00}pre{background:#f5f5f7;padding:.6rem;border-radius:6px;overflow-x:auto;white-space:pre-wrap}
 .message{background:#fff8e6;border-left:4px solid #e0a800;padding:.4rem .7rem}
+.diagnosis{background:#eef4ff;border-left:4px solid #3b6fd8;padding:.4rem .7rem}
 .comment{background:#eef4ff;border-left:4px solid #3b6fd8;padding:.4rem .7rem;white-space:pre-wrap}
 .prompt{color:#3a3a3c}.note{color:#6e6e73;font-size:.9rem}
 """
@@ -214,6 +219,8 @@ def render(page: Page) -> str:
             parts += [f"<pre>{e(text)}</pre>" for text in q.answers]
         if q.message:
             parts.append(f'<p class="message">{e(q.message)}</p>')
+        if q.diagnosis:
+            parts.append(f'<p class="diagnosis"><strong>A common mistake:</strong> {e(q.diagnosis)}</p>')
         if q.adjusted:
             parts.append('<p class="note">Your instructor set this score by hand.</p>')
         for comment in q.comments:

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from autograder import assignment as assignment_mod
-from autograder import course_config, gradebook, runner, sandbox, trusted
+from autograder import course_config, diagnosis, gradebook, runner, sandbox, trusted
 from autograder import worker as worker_mod
 from autograder.submissions import Submission, SubmissionError, discover, learner_files, read_submission
 
@@ -180,8 +180,11 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
                     progress.line(label, f"already graded, skipped ({_summary(row)})")
                     continue
                 todo.append((sub, digest))
+            # What each known misconception answers, so that a wrong answer can be named (autograder/diagnosis.py).
+            known = {name: diagnosis.known(course, asg, use_sandbox=not unsafe_no_sandbox, timeout=timeout,
+                                           stream=stream) for name, asg in by_name.items()} if todo else {}
             _grade_all(todo, by_name, course, recorder, tmp, workers, timeout, budget, unsafe_no_sandbox, reports,
-                       progress, recorded)
+                       progress, recorded, known)
         finally:
             if recorder:
                 recorder.close()
@@ -229,7 +232,7 @@ def _grade_in_worker(grader, asg, sub: Submission, data: bytes, budget: float) -
 
 
 def _grade_all(todo, by_name, course, recorder, tmp, workers, timeout, budget, unsafe, reports, progress,
-               recorded) -> None:
+               recorded, known) -> None:
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(workers):
         slots.put(slot)
@@ -264,6 +267,8 @@ def _grade_all(todo, by_name, course, recorder, tmp, workers, timeout, budget, u
             # otherwise keep every one in memory until the end.
             sub, digest = futures.pop(future)
             result = future.result()
+            if result.status == "graded":
+                known[assignment_of(sub).notebook].apply(result)
             if result.status == "graded" and recorder:
                 recorded.result()  # the assignment must be in the gradebook first (raises if it could not be)
                 recorder.record(assignment_of(sub), result, digest)

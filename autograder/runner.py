@@ -29,10 +29,10 @@ from pathlib import Path
 import nbformat
 
 from autograder import assignment as assignment_mod
+from autograder import diagnosis, sandbox, trusted
 from autograder import kernel as kernel_mod
 from autograder import plan as plan_mod
 from autograder import replica as replica_mod
-from autograder import sandbox, trusted
 from autograder.kernel import OUTPUT_LIMIT, CellResult, Kernel, KernelDied
 from autograder.submissions import NOTEBOOK_MAX_BYTES
 from autograder.untrusted import sanitize
@@ -59,10 +59,17 @@ class QuestionResult:
     status: str            # passed | failed | error | timeout | missing
     message: str
     mode: str = trusted.GRADER   # where the test ran: "grader" (on fetched plain values) or "kernel"
+    answer: dict | None = None   # a failed question's learner values (name -> plain value), for diagnosis
+    diagnosis: dict | None = None   # {"id", "explanation"} of the known misconception the answer matches
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "score": self.score, "max_score": self.max_score, "status": self.status,
-                "message": self.message, "mode": self.mode}
+        out = {"id": self.id, "score": self.score, "max_score": self.max_score, "status": self.status,
+               "message": self.message, "mode": self.mode}
+        if self.answer is not None:
+            out["answer"] = self.answer
+        if self.status == "failed" and self.mode == trusted.GRADER:
+            out["diagnosis"] = self.diagnosis
+        return out
 
 
 _MODES_LOCK = threading.Lock()
@@ -122,7 +129,7 @@ class Result:
                 if q.get("mode") != modes[q["id"]][0]:   # where a test ran is the assignment's to say
                     raise ValueError(q.get("id"))
                 questions.append(QuestionResult(q["id"], score, points[q["id"]], status, str(q["message"])[:2000],
-                                                modes[q["id"]][0]))
+                                                modes[q["id"]][0], answer=diagnosis.plain_answer(q.get("answer"))))
             if [q.id for q in questions] != list(points):
                 raise ValueError("questions")
             # Points come from the assignment, never from the worker; only "answered" is the worker's word.
@@ -419,7 +426,10 @@ def _test(question, compiled, imports: str, plan, session: _Session, segment: li
         return result("error", f"{outcome.message} Your code stopped with {raised.ename}: {raised.evalue[:200]}")
     if outcome.status == "error" and outcome.message.endswith("is not defined."):
         return result("error", f"{outcome.message} Check that the answer cell assigns it and runs without an error.")
-    return result(outcome.status, outcome.message)
+    final = result(outcome.status, outcome.message)
+    if final.status == "failed":   # a wrong answer: its value is kept for diagnosis (autograder/diagnosis.py)
+        final.answer = diagnosis.plain_answer(outcome.answer)
+    return final
 
 
 def _kernel_tests(questions: list, plan, session: _Session, timeout: float) -> dict[str, QuestionResult]:

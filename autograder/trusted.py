@@ -38,6 +38,7 @@ _BUILTINS = set(dir(builtins))
 class Outcome:
     status: str    # passed | failed | error
     message: str   # what the learner may see: never test code, never an expected value
+    answer: dict | None = None   # the learner names the test read, with their fetched values (for diagnosis)
 
 
 def _literal(node: ast.AST) -> bool:
@@ -255,10 +256,12 @@ def evaluate(test: CompiledTest, imports: str, fetch: Callable[[list[str]], list
     namespace: dict = {"__name__": "__tpm_test__", **{n: (course or {})[n] for n in test.course_names}}
     probing = test.probing
     try:
-        if test.expressions:
-            namespace.update(zip(test.expressions, fetch(list(test.expressions.values())), strict=True))
+        values = fetch(list(test.expressions.values())) if test.expressions else []
+        namespace.update(zip(test.expressions, values, strict=True))
     except FetchFailed as exc:
         return Outcome("error", PROBING_FAILED if probing else str(exc))
+    # The learner's own values of plain names (not calls: a probing test's inputs stay the test's own).
+    answer = {e: v for e, v in zip(test.expressions.values(), values, strict=True) if e.isidentifier()} or None
     with _LOCK:
         printed = io.StringIO()
         try:
@@ -269,9 +272,9 @@ def evaluate(test: CompiledTest, imports: str, fetch: Callable[[list[str]], list
             shown = str(exc).strip() or "This answer is not right yet."
             if probing and not getattr(exc, "value_free", False):
                 shown = PROBING_FAILED
-            return Outcome("failed", shown)
+            return Outcome("failed", shown, answer)
         except AssertionError as exc:
-            return Outcome("failed", _failed_assert(test, exc, probing))
+            return Outcome("failed", _failed_assert(test, exc, probing), answer)
         except Exception as exc:  # noqa: BLE001 - any other failure is this question's error, not the batch's
             return Outcome("error", f"The test could not check your answer ({type(exc).__name__}).")
     # A probing test's printed lines could show learner values: its pass message is the grader's own.

@@ -1,6 +1,6 @@
 """Every exercise discriminates, proved with stock `nbgrader autograde` in a scratch course:
 the solution scores full marks, the released (blank) version scores 0, and each misconception
-variant in tests/misconceptions/ID.yaml loses exactly the questions it names. Also: the committed
+variant in solutions/ID/misconceptions.yaml loses exactly the questions it names. Also: the committed
 exercises/ equal a fresh release."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import filecmp
 from pathlib import Path
 
 import pytest
-import yaml
 
+from autograder import misconceptions as misconceptions_mod
 from autograder import notebooks, release
 from autograder.scratch import ScratchCourse, fill_answers
 
@@ -19,8 +19,7 @@ EXERCISES = release.assignment_ids(ROOT)
 
 
 def misconceptions(aid: str) -> list[dict]:
-    path = ROOT / "tests" / "misconceptions" / f"{aid}.yaml"
-    return yaml.safe_load(path.read_text()) if path.exists() else []
+    return misconceptions_mod.load(ROOT, aid)
 
 
 def graded_questions(aid: str) -> dict[str, dict]:

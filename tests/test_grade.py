@@ -70,13 +70,16 @@ def test_json_report_matches_the_contract(grade_exercise):
     assert set(entry) >= {"student", "notebook", "status", "score", "max_score", "questions"}
     assert entry["notebook"] == "07-slos.ipynb"
     for q in entry["questions"]:
-        assert set(q) == {"id", "score", "max_score", "status", "message", "mode"}
+        # A failed question also holds the learner's values it read and their diagnosis (docs/grading.md).
+        extra = {"answer", "diagnosis"} if q["status"] == "failed" else set()
+        assert set(q) == {"id", "score", "max_score", "status", "message", "mode"} | extra
         assert q["status"] in {"passed", "failed", "error", "timeout", "missing"}
         assert q["mode"] == "grader"   # every test of the kit's own runs on fetched plain values
         assert isinstance(q["score"], float) and isinstance(q["max_score"], float)
         assert q["message"] and "\n" not in q["message"]
     failed = next(q for q in entry["questions"] if q["status"] != "passed")
     assert failed["status"] == "failed" and "not right yet" in failed["message"]
+    assert failed["diagnosis"]["id"] == "rounds-budget" and failed["answer"] == {"budget_errors": 21093}
     assert entry["manual_questions"] == [{"id": "q8-policy", "max_score": 3.0, "answered": True}]
     assert report["blank"]["manual_questions"][0]["answered"] is False
 

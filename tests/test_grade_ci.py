@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder import cli
+from autograder import cli, misconceptions
 from autograder.assignment import load
 from tests.grading import ROOT, blank, require_sandbox, submission
 from tests.test_answer_keys import hidden_keys
 
 AID = "07-slos"
-WRONG = yaml.safe_load((ROOT / "tests" / "misconceptions" / f"{AID}.yaml").read_text())[0]
+WRONG = misconceptions.load(ROOT, AID)[0]
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,8 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
-from autograder import grade, gradebook
+from autograder import grade, gradebook, misconceptions
 from tests.grading import ROOT, blank, make_course, require_sandbox, submission, write
 from tests.postgres import postgres  # noqa: F401 - the fixture
 
@@ -25,7 +24,7 @@ SECRET = "Gradebook-s3cret"
 
 
 def _wrong():
-    first = yaml.safe_load((ROOT / "tests" / "misconceptions" / f"{AID}.yaml").read_text())[0]
+    first = misconceptions.load(ROOT, AID)[0]
     return submission(AID, {first["answer"]: first["code"]})
 
 

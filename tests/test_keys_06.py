@@ -22,9 +22,8 @@ from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
-from autograder import notebooks
+from autograder import misconceptions, notebooks
 from tests.test_answer_keys import assert_keys, hidden_keys
 from tpmkit import api, buildbuy
 from tpmkit.api import READONLY_KEY, SECRET_KEY
@@ -350,7 +349,7 @@ def test_06_the_intro_and_the_lesson_say_what_is_expected():
 
 
 def test_06_misconceptions_in_scaffolded_questions_only_change_the_decisions():
-    variants = yaml.safe_load((ROOT / "tests" / "misconceptions" / f"{AID}.yaml").read_text())
+    variants = misconceptions.load(ROOT, AID)
     checked = 0
     for variant in variants:
         if variant["answer"] not in SCAFFOLDED:

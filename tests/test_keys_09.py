@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from autograder import misconceptions
 from tests.test_answer_keys import assert_keys, hidden_keys
 from tpmkit import quality
 
@@ -141,7 +142,7 @@ def test_09_traps_give_different_answers():
 
 def test_09_misconception_variants_compute_the_traps():
     """Each variant's code gives the wrong value this file predicts (so it models the misconception it names)."""
-    variants = yaml.safe_load((ROOT / "tests" / "misconceptions" / f"{AID}.yaml").read_text())
+    variants = misconceptions.load(ROOT, AID)
     keys = hidden_keys(AID)
     names = {"peak_rps": "q1-peak", "servers": "q2-servers", "receipts_tib": "q3-storage",
              "settings_read_ms": "q4-cache-latency", "database_reads": "q5-database-load",

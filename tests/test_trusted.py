@@ -32,7 +32,7 @@ def test_a_failed_visible_assert_names_its_line_and_message():
 
 def test_a_failed_hidden_assert_says_only_that():
     outcome = run(TEST, {"total": 17})
-    assert outcome == trusted.Outcome("failed", "A hidden test did not pass.")
+    assert outcome == trusted.Outcome("failed", "A hidden test did not pass.", answer={"total": 17})
     assert "4321" not in outcome.message
 
 

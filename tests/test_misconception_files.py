@@ -1,0 +1,106 @@
+"""Misconceptions are course content (autograder/misconceptions.py): every exercise has its file beside its source,
+each explanation speaks to the learner, names the lesson section that covers the mistake and never gives the
+right value, and the file is released nowhere (not in exercises/, not beside a notebook being graded)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder import assignment, misconceptions, notebooks, release
+from tests.test_answer_keys import hidden_keys
+from tests.test_exercises import autograded
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = release.assignment_ids(ROOT)
+QUOTED = re.compile(r'"([^"]+)"')
+
+
+def lesson_headings(aid: str) -> set[str]:
+    nb = notebooks.read(ROOT / "course" / f"{aid}.ipynb")
+    return {line.lstrip("#").strip().casefold() for cell in nb.cells if cell.cell_type == "markdown"
+            for line in cell.source.splitlines() if re.match(r"#{1,4} ", line)}
+
+
+def _flat(value):
+    if isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from _flat(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _flat(item)
+    else:
+        yield value
+
+
+def written_forms(value) -> set[str]:
+    """How a right value could be written in a sentence: only forms long enough not to appear by chance."""
+    forms = set()
+    for item in _flat(value):
+        if isinstance(item, bool) or item is None:
+            continue
+        if isinstance(item, (int, float)):
+            if abs(item) < 10 and float(item).is_integer():
+                continue   # a small count like 3 appears in any sentence
+            number = float(item)
+            forms |= {f"{number:.2f}", f"{number:,.2f}"}
+            if number.is_integer():
+                forms |= {str(int(number)), f"{int(number):,}"}
+            else:
+                forms |= {f"{number:.1f}", f"{number:g}"}
+        elif isinstance(item, str) and len(item.strip()) >= 4:
+            forms.add(item.strip().casefold())
+    return forms
+
+
+def test_every_exercise_has_its_misconceptions():
+    assert EXERCISES and all(misconceptions.load(ROOT, aid) for aid in EXERCISES)
+
+
+@pytest.mark.parametrize("aid", EXERCISES)
+def test_each_misconception_names_a_graded_question_and_its_answer_cell(aid):
+    source = notebooks.read(ROOT / "solutions" / aid / f"{aid}.ipynb")
+    answer_cells = {notebooks.nbgrader_id(c) for c in notebooks.graded_cells(source)} | {
+        c.metadata.get("nbgrader", {}).get("grade_id") for c in source.cells}
+    for entry in misconceptions.load(ROOT, aid):
+        assert entry["question"] in autograded(aid), entry["id"]
+        assert entry["answer"] in answer_cells, entry["id"]
+
+
+@pytest.mark.parametrize("aid", EXERCISES)
+def test_explanations_name_the_lesson_section_and_never_the_right_value(aid):
+    headings = lesson_headings(aid)
+    keys = hidden_keys(aid)
+    for entry in misconceptions.load(ROOT, aid):
+        text = entry["explanation"]
+        assert 40 <= len(text) <= 400, (entry["id"], len(text))
+        assert "lesson" in text.casefold(), entry["id"]
+        quoted = {q.strip().casefold() for q in QUOTED.findall(text)}
+        assert quoted & headings, f"{entry['id']}: quote a section heading of course/{aid}.ipynb"
+        said = text.casefold()
+        for form in written_forms(keys.get(entry["question"])):
+            assert form not in said, f"{entry['id']}'s explanation gives the right value ({form})"
+
+
+def test_the_check_catches_an_explanation_that_gives_the_value():
+    assert "21,092" in written_forms(21092) and "21092" in written_forms(21092)
+    assert "40.32" in written_forms(40.32) and "3" not in written_forms(3)
+    assert "receipt_printer" in written_forms(["receipt_printer", 5])
+
+
+@pytest.mark.parametrize("aid", EXERCISES)
+def test_the_file_is_released_nowhere(aid):
+    assert misconceptions.path(ROOT, aid).is_file()
+    assert not (ROOT / "exercises" / aid / misconceptions.FILE).exists()
+    for asg in assignment.load_all(ROOT, aid):
+        assert misconceptions.FILE not in asg.files, "it would be copied beside the learner's notebook"
+
+
+def test_a_broken_file_is_refused_in_one_line(tmp_path):
+    course = tmp_path / "course"
+    (course / "solutions" / "07-slos").mkdir(parents=True)
+    (course / "solutions" / "07-slos" / misconceptions.FILE).write_text("- id: Not An Id\n  question: q1\n")
+    with pytest.raises(misconceptions.MisconceptionError, match="needs a text `answer`|must be a new"):
+        misconceptions.load(course, "07-slos")
