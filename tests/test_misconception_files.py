@@ -82,6 +82,11 @@ def test_explanations_name_the_lesson_section_and_never_the_right_value(aid):
         said = text.casefold()
         for form in written_forms(keys.get(entry["question"])):
             assert form not in said, f"{entry['id']}'s explanation gives the right value ({form})"
+        # Nor another question's number (a status code, a count): words like "merge" are the lessons' own.
+        for qid, key in keys.items():
+            for form in written_forms(key):
+                if sum(ch.isdigit() for ch in form) >= 3:
+                    assert not re.search(rf"(?<![\d.]){re.escape(form)}(?![\d])", said), (entry["id"], qid, form)
 
 
 def test_the_check_catches_an_explanation_that_gives_the_value():
