@@ -2,8 +2,9 @@
 
 Each exercise lists its known wrong answers (autograder/misconceptions.py): the code a learner with a given
 misconception types, and an explanation for the learner. What that code makes the learner's names hold is
-worked out by grading it, through the grader's own path (runner.grade on the solution with the answer cell
-replaced), once per version of the exercise, and cached. When a learner's answer to a question fails, the
+worked out once per version of the exercise, and cached: the solution's cells run once in a sandboxed kernel,
+each misconception's code just before its answer cell, and the names its question's test reads are fetched
+as the grader fetches a learner's. When a learner's answer to a question fails, the
 grader keeps the values the test read (`answer`); if they match what one of the question's misconceptions
 produces (numbers within the question's own tolerance), the question gets a `diagnosis`: the
 misconception's id and explanation. The explanation never holds the right value (tests/
@@ -48,8 +49,6 @@ def plain_answer(answer) -> dict | None:
     if not isinstance(answer, dict) or not answer or len(answer) > 20:
         return None
     if not all(isinstance(name, str) and name.isidentifier() for name in answer):
-        return None
-    if set(answer) == {"__digest__"}:
         return None
     out = {name: _plain(value) for name, value in answer.items()}
     text = json.dumps(out, sort_keys=True)

@@ -492,7 +492,7 @@ def _output(kind: str, content: dict) -> dict:
 
 
 def _leaf(pid: int, depth: int = 4) -> int | None:
-    """The innermost process below `pid` (bubblewrap, its init in the new namespaces, then the command)."""
+    """The innermost process below `pid`: bubblewrap, then the command it runs as the namespace's init."""
     for _ in range(depth):
         try:
             children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()

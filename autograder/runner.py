@@ -129,7 +129,8 @@ class Result:
                 if q.get("mode") != modes[q["id"]][0]:   # where a test ran is the assignment's to say
                     raise ValueError(q.get("id"))
                 questions.append(QuestionResult(q["id"], score, points[q["id"]], status, str(q["message"])[:2000],
-                                                modes[q["id"]][0], answer=diagnosis.plain_answer(q.get("answer"))))
+                                                modes[q["id"]][0], answer=diagnosis.plain_answer(q.get("answer"))
+                                                if status == "failed" else None))
             if [q.id for q in questions] != list(points):
                 raise ValueError("questions")
             # Points come from the assignment, never from the worker; only "answered" is the worker's word.
