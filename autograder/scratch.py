@@ -75,7 +75,15 @@ class ScratchCourse:
         notebooks.write(nb, self.root / "submitted" / student / aid / f"{notebook}.ipynb")
 
     def autograde(self, aid: str) -> None:
-        self._nbgrader("autograde", aid, "--force")
+        try:
+            self._nbgrader("autograde", aid, "--force")
+        except GradingError as exc:
+            # Stock nbgrader picks TCP ports for each kernel at random; on a loaded machine a kernel now and
+            # then dies at start (a port taken in between). That is nbgrader's flake, not the exercise's:
+            # one more try, and only for that failure.
+            if "Kernel died before replying to kernel_info" not in str(exc):
+                raise
+            self._nbgrader("autograde", aid, "--force")
 
     def scores(self, aid: str) -> dict[str, dict[str, QuestionScore]]:
         """student -> grade_id -> score, read from the gradebook."""

@@ -205,6 +205,7 @@ def _execute(db: duckdb.DuckDBPyConnection, query: str, time_limit: float, max_r
         return {"problem": "error", "detail": f"{type(exc).__name__}: {_first_line(exc)}"}
     finally:
         timer.cancel()
+        timer.join()  # a timer that fired just as the query ended must not interrupt the next one
     if len(rows) > max_rows:
         return {"problem": "rows"}
     return {"columns": columns, "rows": [[_cell(v) for v in row] for row in rows]}
