@@ -7,6 +7,7 @@ import html
 import os
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -319,3 +320,77 @@ def test_a_lesson_in_a_grading_kernel_says_once_that_nothing_is_saved(monkeypatc
     assert first.startswith("Progress is not being saved") and "NBGRADER_EXECUTION" in first
     assert "\n" not in first
     assert progress.pending_notice() == ""
+
+
+# --- the answer given, and the common mistakes it showed --------------------------------------------
+
+def tagged(qid: str, tag: str) -> dict:
+    question = spec(qid)
+    question["options"][0]["misconception"] = tag
+    return question
+
+
+def test_the_picked_option_and_its_mistake_are_kept(progress_file, tmp_path):
+    (tmp_path / "common-mistakes.yaml").write_text(
+        "- {id: hours-for-days, summary: You read a time in days as hours., lesson: '07-slos: Burn rates'}\n")
+    (tmp_path / "99-demo.quiz.yaml").write_text(__import__("yaml").safe_dump([tagged("exhaust", "hours-for-days")]))
+    quiz = load_quiz("99-demo", folder=tmp_path)
+    answer(quiz, "About 2 hours")
+    answer(quiz, "About 2.08 days")
+    rows = sqlite3.connect(progress_file).execute("SELECT correct, answer, mistakes FROM quiz_answers").fetchall()
+    assert rows == [(0, '"About 2 hours"', "hours-for-days"), (1, '"About 2.08 days"', None)]
+    assert progress.history("99-demo", "exhaust")["last_answer"] == '"About 2.08 days"'
+
+
+def test_a_quiz_naming_a_mistake_the_catalogue_lacks_is_refused(tmp_path):
+    (tmp_path / "common-mistakes.yaml").write_text("- {id: other, summary: Something else., lesson: '00: x'}\n")
+    (tmp_path / "99-demo.quiz.yaml").write_text(__import__("yaml").safe_dump([tagged("exhaust", "hours-for-days")]))
+    with pytest.raises(KitError, match="'hours-for-days' is not in common-mistakes.yaml"):
+        load_quiz("99-demo", folder=tmp_path)
+
+
+def test_frequent_mistakes_rank_by_questions_then_times_across_modules(progress_file, tmp_path):
+    (tmp_path / "common-mistakes.yaml").write_text(
+        "- {id: window-30-days, summary: You use a 30-day month for a 28-day window., lesson: '07-slos: Budgets'}\n"
+        "- {id: mean-hides-tail, summary: You read an average as if it showed the slow tail., "
+        "lesson: '05-metrics: Averages'}\n")
+    for module, question, tags in [("07-slos", "a", "window-30-days"), ("07-slos", "a", "window-30-days"),
+                                   ("07-slos", "a", "window-30-days"), ("05-metrics", "b", "mean-hides-tail"),
+                                   ("07-slos", "c", "mean-hides-tail"), ("07-slos", "d", "gone-from-catalogue")]:
+        progress.record_quiz(module, question, False, 1, answer='"x"', mistakes=tags.split())
+    progress.record_quiz("07-slos", "e", True, 1, answer='"y"')              # right answers never count
+    progress.record_quiz("07-slos", "f", False, 1, answer='"z"')             # nor wrong ones with no mistake
+    table = progress.frequent_mistakes(tmp_path)
+    assert list(table["mistake"]) == ["mean-hides-tail", "window-30-days", "gone-from-catalogue"]
+    first = table.iloc[0]
+    assert (first["times"], first["questions"], first["modules"]) == (2, 2, "05-metrics, 07-slos")
+    assert table.iloc[1]["times"] == 3 and table.iloc[1]["questions"] == 1
+    assert table.iloc[2]["summary"] == ""                                   # an old id still shows, by its id
+    assert len(progress.frequent_mistakes(tmp_path, limit=1)) == 1
+    note = html.unescape(progress.mistakes_note(table).data)
+    assert ("<li>You read an average as if it showed the slow tail. "
+            "<i>2 times, in 2 questions (05-metrics, 07-slos)") in note
+    assert "Revisit <b>07-slos: Budgets</b>" in note and "gone-from-catalogue" in note
+    assert "No common mistake recorded yet" in progress.mistakes_note(table.iloc[0:0]).data
+    with pytest.raises(KitError, match="frequent_mistakes"):
+        progress.mistakes_note(progress.summary())
+
+
+def test_a_progress_file_from_before_answers_were_kept_gains_the_columns_and_keeps_its_rows(progress_file):
+    progress_file.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(progress_file)) as con, con:
+        con.execute("CREATE TABLE quiz_answers (module TEXT NOT NULL, question TEXT NOT NULL, "
+                    "correct INTEGER NOT NULL, attempt INTEGER NOT NULL, answered_at TEXT NOT NULL)")
+        con.execute("INSERT INTO quiz_answers VALUES ('07-slos', 'exhaust', 0, 1, '2026-01-01T00:00:00+00:00')")
+    assert progress.history("07-slos", "exhaust") == {
+        "attempts": 1, "correct": False, "solved_on": None, "last_answered": "2026-01-01T00:00:00+00:00",
+        "last_answer": None}
+    assert progress.record_quiz("07-slos", "exhaust", False, 2, answer='"About 2 hours"', mistakes=["hours"])
+    assert list(progress.frequent_mistakes(progress_file.parent)["mistake"]) == ["hours"]
+    assert progress.summary().set_index("module").loc["07-slos", "questions_answered"] == 1
+
+
+def test_nothing_about_mistakes_is_read_while_grading(progress_file, monkeypatch):
+    progress.record_quiz("07-slos", "a", False, 1, answer='"x"', mistakes=["window-30-days"])
+    monkeypatch.setenv("TPMKIT_GRADING", "1")
+    assert progress.frequent_mistakes().empty

@@ -11,7 +11,8 @@ import pytest
 
 from autograder import notebooks
 from tpmkit.errors import KitError
-from tpmkit.quiz import _TIME_UNITS, SCHEMA, normalise_text, read_bank, validate_questions
+from tpmkit.quiz import SCHEMA, normalise_text, read_bank, validate_questions
+from tpmkit.quiz_judge import TIME_UNITS
 
 ROOT = Path(__file__).resolve().parent.parent
 BANKS = sorted((ROOT / "course").glob("*.quiz.yaml"))
@@ -98,9 +99,9 @@ def numeric_answer_forms(spec: dict) -> set[str]:
     """The answer, also converted to the other time units (2419.2 s gives away 40.32 min)."""
     value, unit = float(spec["answer"]), str(spec.get("unit", "")).lower()
     forms = number_forms(value)
-    if unit in _TIME_UNITS:
+    if unit in TIME_UNITS:
         for other in ("ms", "s", "min", "h", "d"):
-            forms |= number_forms(round(value * _TIME_UNITS[unit] / _TIME_UNITS[other], 6))
+            forms |= number_forms(round(value * TIME_UNITS[unit] / TIME_UNITS[other], 6))
     return forms
 
 

@@ -7,9 +7,11 @@ Where the file is (the first that applies):
 - macOS: `~/Library/Application Support/tpmkit/progress.sqlite`;
 - elsewhere: `$XDG_DATA_HOME/tpmkit/progress.sqlite`, by default `~/.local/share/tpmkit/progress.sqlite`.
 
-Quizzes record every check (`record_quiz`), so a quiz loaded again after a restart says what you
-answered before. The visible self-checks in exercises (`check.number`, `check.text_format`,
-`check.choices`, `check.mapping`) record pass or fail when they run in a notebook kernel.
+Quizzes record every check (`record_quiz`): the verdict, the answer given and the common mistakes
+it showed (course/common-mistakes.yaml), so a quiz loaded again after a restart says what you
+answered before, and `frequent_mistakes()` lists the mistakes you make most often. The visible
+self-checks in exercises (`check.number`, `check.text_format`, `check.choices`, `check.mapping`)
+record pass or fail when they run in a notebook kernel.
 `summary()` is a per-module table, `progress_chart()` its picture, `reset()` forgets.
 
 Progress never breaks a lesson: when the file is corrupt or cannot be written, nothing is saved,
@@ -29,7 +31,8 @@ from pathlib import Path
 
 from tpmkit.errors import KitError
 
-__all__ = ["history", "location", "progress_chart", "record_check", "record_quiz", "reset", "saving", "summary"]
+__all__ = ["frequent_mistakes", "history", "location", "mistakes_note", "progress_chart", "record_check",
+           "record_quiz", "reset", "saving", "summary"]
 
 ENV_PATH = "TPMKIT_PROGRESS"
 ENV_GRADING = "TPMKIT_GRADING"
@@ -40,7 +43,7 @@ SUMMARY_COLUMNS = ["module", "questions_answered", "questions_correct", "checks_
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS quiz_answers (
     module TEXT NOT NULL, question TEXT NOT NULL, correct INTEGER NOT NULL,
-    attempt INTEGER NOT NULL, answered_at TEXT NOT NULL);
+    attempt INTEGER NOT NULL, answered_at TEXT NOT NULL, answer TEXT, mistakes TEXT);
 CREATE TABLE IF NOT EXISTS self_checks (
     module TEXT NOT NULL, notebook TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
     passed INTEGER NOT NULL, checked_at TEXT NOT NULL);
@@ -122,6 +125,11 @@ def _connect() -> sqlite3.Connection:
     con = sqlite3.connect(path, timeout=2)
     try:
         con.executescript(_SCHEMA)
+        # Files written before answers were kept lack two columns: add them, keeping every row.
+        have = {row[1] for row in con.execute("PRAGMA table_info(quiz_answers)")}
+        for column in ("answer", "mistakes"):
+            if column not in have:
+                con.execute(f"ALTER TABLE quiz_answers ADD COLUMN {column} TEXT")
     except BaseException:
         con.close()
         raise
@@ -166,21 +174,81 @@ def set_module(module: str) -> None:
     _current_module = _module_id(module)
 
 
-def record_quiz(module: str, question: str, correct: bool, attempt: int) -> bool:
-    """Save one checked quiz answer. Returns False (and never raises) when it could not be saved."""
-    return _write("INSERT INTO quiz_answers VALUES (?, ?, ?, ?, ?)",
-                  (str(module), str(question), int(bool(correct)), int(attempt), _now()))
+def record_quiz(module: str, question: str, correct: bool, attempt: int, *, answer: str | None = None,
+                mistakes: tuple[str, ...] | list[str] = ()) -> bool:
+    """Save one checked quiz answer: its verdict, the answer given (JSON text, see
+    tpmkit.quiz_judge.answer_record) and the common-mistake ids it showed.
+    Returns False (and never raises) when it could not be saved."""
+    return _write("INSERT INTO quiz_answers (module, question, correct, attempt, answered_at, answer, mistakes) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  (str(module), str(question), int(bool(correct)), int(attempt), _now(),
+                   None if answer is None else str(answer), " ".join(mistakes) or None))
 
 
 def history(module: str, question: str) -> dict | None:
-    """What was saved for one question: attempts, latest verdict, first correct attempt; None if nothing."""
-    rows = _read("SELECT correct, attempt, answered_at FROM quiz_answers WHERE module = ? AND question = ? "
+    """What was saved for one question: attempts, latest verdict, first correct attempt, the latest
+    answer given (JSON text, or None for answers saved before answers were kept); None if nothing."""
+    rows = _read("SELECT correct, attempt, answered_at, answer FROM quiz_answers WHERE module = ? AND question = ? "
                  "ORDER BY rowid", (str(module), str(question)))
     if not rows:
         return None
-    solved = [attempt for correct, attempt, _ in rows if correct]
-    return {"attempts": max(attempt for _, attempt, _ in rows), "correct": bool(rows[-1][0]),
-            "solved_on": min(solved) if solved else None, "last_answered": rows[-1][2]}
+    solved = [attempt for correct, attempt, _, _ in rows if correct]
+    return {"attempts": max(attempt for _, attempt, _, _ in rows), "correct": bool(rows[-1][0]),
+            "solved_on": min(solved) if solved else None, "last_answered": rows[-1][2], "last_answer": rows[-1][3]}
+
+
+MISTAKE_COLUMNS = ["mistake", "times", "questions", "modules", "summary", "lesson"]
+
+
+def frequent_mistakes(folder: str | Path = ".", *, limit: int = 5):
+    """The common mistakes your wrong quiz answers showed, most frequent first: how many times, in how
+    many questions, in which modules, with the catalogue's summary and the lesson that teaches it
+    (`folder` holds course/common-mistakes.yaml; a lesson's own folder by default). Nothing leaves
+    your machine."""
+    import pandas as pd
+
+    from tpmkit import common_mistakes
+
+    catalogue = common_mistakes.load(folder)
+    rows = _read("SELECT module, question, mistakes FROM quiz_answers WHERE correct = 0 AND mistakes IS NOT NULL") or []
+    seen: dict[str, dict] = {}
+    for module, question, tags in rows:
+        for tag in str(tags).split():
+            entry = seen.setdefault(tag, {"times": 0, "questions": set(), "modules": set()})
+            entry["times"] += 1
+            entry["questions"].add((module, question))
+            entry["modules"].add(module)
+    ranked = sorted(seen.items(), key=lambda item: (-len(item[1]["questions"]), -item[1]["times"], item[0]))
+    table = pd.DataFrame(
+        [{"mistake": tag, "times": entry["times"], "questions": len(entry["questions"]),
+          "modules": ", ".join(sorted(entry["modules"])),
+          "summary": catalogue[tag].summary if tag in catalogue else "",
+          "lesson": catalogue[tag].lesson if tag in catalogue else ""} for tag, entry in ranked[:limit]],
+        columns=MISTAKE_COLUMNS)
+    return table.astype({"times": "int64", "questions": "int64"})
+
+
+def mistakes_note(table=None):
+    """`frequent_mistakes()` as sentences to read (an HTML display object in a notebook)."""
+    import html
+
+    from IPython.display import HTML
+
+    table = frequent_mistakes() if table is None else table
+    missing = [c for c in MISTAKE_COLUMNS if c not in getattr(table, "columns", [])]
+    if missing:
+        raise KitError("mistakes_note needs the table from progress.frequent_mistakes(); "
+                       f"missing: {', '.join(missing)}.")
+    if table.empty:
+        return HTML("<p><i>No common mistake recorded yet: when a wrong quiz answer shows one, "
+                    "it is listed here.</i></p>")
+    items = []
+    for row in table.itertuples(index=False):
+        where = f"{row.questions} question{'s' if row.questions != 1 else ''} ({row.modules})"
+        said = html.escape(row.summary or row.mistake)
+        revisit = f" Revisit <b>{html.escape(row.lesson)}</b>." if row.lesson else ""
+        items.append(f"<li>{said} <i>{row.times} time{'s' if row.times != 1 else ''}, in {where}.</i>{revisit}</li>")
+    return HTML("<p>The mistakes your quiz answers showed most often:</p><ul>" + "".join(items) + "</ul>")
 
 
 def _notebook() -> str:
@@ -266,7 +334,7 @@ def reset(module: str | None = None) -> int:
     where, params = ("", ()) if module is None else (" WHERE module = ?", (module,))
     try:
         with closing(_connect()) as con, con:
-            removed = sum(con.execute(f"DELETE FROM {table}{where}", params).rowcount
+            removed = sum(con.execute(f"DELETE FROM {table}{where}", params).rowcount  # noqa: S608 - the module's own table names
                           for table in ("quiz_answers", "self_checks"))
     except sqlite3.DatabaseError as exc:
         if module is not None:

@@ -1,104 +1,39 @@
 """Quiz checkpoints for lessons: questions are plain data, shown as widgets, results read back.
 
-A quiz file sits beside its lesson (`course/07-slos.quiz.yaml`) and holds a list of questions.
-Every question has `id` (unique within the file), `type`, `prompt`, and optionally `feedback`
-(shown when right), `hint` (shown when the learner presses Hint) and `answer_note` (shown with the
-right answer once it is revealed: when the learner presses Show answer, or after two wrong checks).
-The types:
-
-    - id: window-28
-      type: numeric                 # a number, optionally with a unit
-      prompt: "99.9% over a 28-day window allows how many minutes of downtime?"
-      answer: 40.32
-      tolerance: 0.01               # absolute, in `unit`
-      unit: min                     # time units convert (ms, s, min, h, d)
-      misconceptions:               # wrong answers we expect, each with its diagnosis
-        - {value: 43.2, feedback: "That is a 30-day month ..."}
-      answer_note: "0.001 × 28 days × 1,440 min = 40.32 min."   # revealed with the answer
-
-    - id: exhaust
-      type: single                  # pick one; exactly one option is correct
-      prompt: "..."
-      options:                      # list the right one first, for readers: learners see a shuffle
-        - {text: "About 2.08 days", correct: true, feedback: "Yes: ..."}
-        - {text: "About 2 hours", feedback: "A blog favourite, and wrong: ..."}
-
-    - id: signals
-      type: multiple                # tick every true statement; at least one is correct
-      options:                      # a correct option may say what missing it means (`missed`)
-        - {text: "latency", correct: true, missed: "One of the four says how slow requests are."}
-        - {text: "revenue", feedback: "A business metric, not a golden signal."}
-
-    - id: pr-life
-      type: ordering                # a Parsons problem: items are listed IN THE RIGHT ORDER here;
-      prompt: "..."                 # the learner sees them shuffled and moves them up/down
-      items:
-        - {text: "Create a branch", feedback: "Why it comes here (shown when it is out of place)."}
-        - {text: "Commit", feedback: "..."}
-      misconceptions:               # a known wrong order: `first` placed before `then`
-        - {first: "Merge", then: "Review", feedback: "Merging before review ..."}
-
-    - id: layers
-      type: matching                # a Dropdown per term; `extra` adds wrong targets
-      prompt: "..."
-      pairs:
-        - {term: "Redis", match: "Cache", feedback: "What to look for (shown when matched wrongly)."}
-      extra: ["Queue"]
-      misconceptions:               # a known wrong pair
-        - {term: "Redis", match: "Database", feedback: "..."}
-
-    - id: merge-base-name
-      type: text                    # short text; case, spaces and punctuation do not matter
-      prompt: "..."
-      answers: ["merge base", "common ancestor"]      # every accepted wording
-      misconceptions:
-        - {text: "HEAD", feedback: "HEAD is where you are now, not where the branches split."}
-      otherwise: "Shown for any other wrong text (optional)."
-
-    - id: what-prints
-      type: predict                 # predict the output of code or a query shown in a monospace block
-      prompt: "..."
-      code: "SELECT COUNT(*) FROM payments WHERE refunded"
-      options: [...]                # either options (as `single`) or answers/misconceptions (as `text`)
-
-Every wrong option, wrong pair, misplaced item and expected wrong value carries feedback naming the
-misconception it reveals, without stating the right answer: the first miss should teach, not tell.
-The right answer appears only when it is revealed (Show answer, or after REVEAL_AFTER wrong checks),
-worked out from the key and followed by `answer_note`. The answer key stays in Python
-(`question.spec`), never in widget state, so the browser holds no answer before it is revealed.
-
-Options (single, multiple, predict), ordering steps and matching terms are shuffled per learner and
-question (`tpmkit.learner.learner_id()`): the same order on every run for one learner, a different
-one for the next, whatever order the YAML lists them in. Each verdict names its attempt
-("(attempt 3)"), so pressing Check again always changes what the learner sees. In a lesson:
+A quiz file sits beside its lesson (`course/07-slos.quiz.yaml`); docs/quiz-format.md describes its
+seven question types and their fields. `tpmkit.quiz_bank` reads and validates a file,
+`tpmkit.quiz_judge.judge(spec, answer)` judges an answer with no widget, and this module draws the
+questions as widgets that gather the answer, call the judge and save the verdict with
+`tpmkit.progress`. In a lesson:
 
     quiz = load_quiz("07-slos")      # reads 07-slos.quiz.yaml beside the notebook
     quiz["exhaust"]                   # shows the question; the learner may retry
     quiz.results()                    # [{"id": ..., "correct": ..., "attempts": ..., "solved_on": ...,
                                       #   "revealed": ...}, ...], shown as a table in a notebook
 
-Checked answers are saved by `tpmkit.progress`, so a quiz loaded again (after a restart) says what
-the learner answered before. `validate_questions` is the schema check `load_quiz` runs.
+The answer key stays in Python (`question.spec`), never in widget state, so the browser holds no
+answer before it is revealed (Show answer, or after REVEAL_AFTER wrong checks). Options, ordering
+steps and matching terms are shuffled per learner and question (`tpmkit.learner.learner_id()`).
 """
 
 from __future__ import annotations
 
 import html
-import math
 import random
 import re
-import unicodedata
 from pathlib import Path
 
 import ipywidgets as widgets
-import yaml
 
-from tpmkit import progress
+from tpmkit import common_mistakes, progress
 from tpmkit.errors import KitError
 from tpmkit.learner import learner_id
+from tpmkit.quiz_bank import SCHEMA, read_bank, validate_questions
+from tpmkit.quiz_judge import Verdict, answer_record, judge, normalise_text, parse_quantity, step_text
 
-__all__ = ["Matching", "MultipleSelect", "Numeric", "Ordering", "Predict", "Quiz", "Results", "SingleChoice",
-           "TextAnswer", "load_quiz", "normalise_text", "parse_quantity", "validate_questions"]
+__all__ = ["SCHEMA", "Matching", "MultipleSelect", "Numeric", "Ordering", "Predict", "Quiz", "Results",
+           "SingleChoice", "TextAnswer", "load_quiz", "normalise_text", "parse_quantity", "read_bank",
+           "validate_questions"]
 
 # What a question says on a page without a kernel (the course website).
 STATIC_NOTE = ("Quiz: answer it in the lesson in JupyterLab (make lab), where your answer is checked and saved; "
@@ -159,7 +94,7 @@ def _seeded_shuffle(items: list, seed: str, *, never_given: bool = False) -> lis
     that is possible: a Parsons problem must not start solved. Choices take any order, the given one
     included, so that no position is ruled out for the right answer."""
     out = list(items)
-    random.Random(f"tpmkit:{seed}").shuffle(out)
+    random.Random(f"tpmkit:{seed}").shuffle(out)  # noqa: S311 - a seeded per-learner shuffle
     if never_given and out == list(items) and len(set(map(str, items))) > 1:
         out = out[1:] + out[:1]
     return out
@@ -235,9 +170,18 @@ class Question(widgets.VBox):
     def answer_input(self) -> widgets.Widget:  # pragma: no cover - subclasses define it
         raise NotImplementedError
 
-    def judge(self) -> tuple[bool | None, str]:  # pragma: no cover - subclasses define it
-        """Return (verdict, message); verdict None means "no usable answer, not an attempt"."""
+    def answer_value(self):  # pragma: no cover - subclasses define it
+        """The learner's answer as plain data, the form `tpmkit.quiz_judge.judge` takes."""
         raise NotImplementedError
+
+    def verdict(self) -> Verdict:
+        """The pure judge's verdict on the answer now in the widget."""
+        return judge(self.spec, self.answer_value())
+
+    def judge(self) -> tuple[bool | None, str]:
+        """(verdict, message); verdict None means "no usable answer, not an attempt"."""
+        found = self.verdict()
+        return found.correct, found.message
 
     def answer_text(self) -> str:  # pragma: no cover - subclasses define it
         """The right answer in words, shown only once it is revealed."""
@@ -272,7 +216,8 @@ class Question(widgets.VBox):
         self.reveal_button.disabled = True
 
     def check(self) -> bool | None:
-        verdict, message = self.judge()
+        found = self.verdict()
+        verdict, message = found.correct, found.message
         if verdict is None:
             # Not an attempt; a count still changes the line, so a second press visibly did something.
             self._unanswered_presses += 1
@@ -291,7 +236,8 @@ class Question(widgets.VBox):
             self.reveal()
         if self.module:
             before = self.earlier["attempts"] if self.earlier else 0
-            progress.record_quiz(self.module, self.id, verdict, before + self.attempts)
+            progress.record_quiz(self.module, self.id, verdict, before + self.attempts,
+                                 answer=answer_record(self.answer_value()), mistakes=found.mistakes)
             notice = progress.pending_notice()
             if notice:
                 self.feedback.value += f"<div><i>{_to_html(notice)}</i></div>"
@@ -300,13 +246,6 @@ class Question(widgets.VBox):
     def result(self) -> dict:
         return {"id": self.id, "type": self.kind, "correct": self.correct,
                 "attempts": self.attempts, "solved_on": self.solved_on, "revealed": self.revealed}
-
-
-def _judge_option(spec: dict, picked: str | None) -> tuple[bool | None, str]:
-    if picked is None:
-        return None, "Pick an option first."
-    option = next(o for o in spec["options"] if o["text"] == picked)
-    return bool(option.get("correct")), option.get("feedback", "")
 
 
 def _option_texts(question: Question) -> list[str]:
@@ -335,8 +274,8 @@ class SingleChoice(Question):
         self.choices = _choice_buttons(self)
         return self.choices
 
-    def judge(self):
-        return _judge_option(self.spec, self.choices.value)
+    def answer_value(self):
+        return self.choices.value
 
     def answer_text(self):
         return _right_options(self.spec)[0]
@@ -373,37 +312,8 @@ class MultipleSelect(Question):
     def answer_text(self):
         return "\n".join(f"• {text}" for text in _right_options(self.spec))
 
-    def judge(self):
-        ticked = set(self.value)
-        if not ticked:
-            return None, "Tick at least one statement first."
-        notes = []
-        for option in self.spec["options"]:
-            is_true, is_ticked = bool(option.get("correct")), option["text"] in ticked
-            if is_ticked and not is_true:
-                notes.append(f"'{option['text']}': {option['feedback']}")
-            elif is_true and not is_ticked:
-                notes.append(option.get("missed") or "One true statement is not ticked yet.")
-        if notes:
-            return False, "\n".join(dict.fromkeys(notes))  # one line per note, however many share it
-        return True, self.spec.get("feedback", "All the true statements, and none of the false ones.")
-
-
-_TIME_UNITS = {  # seconds per unit
-    "ms": 0.001, "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-    "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
-    "d": 86400, "day": 86400, "days": 86400,
-}
-_QUANTITY = re.compile(r"\s*([-+]?(?:\d[\d,_]*)?\.?\d+(?:[eE][-+]?\d+)?)\s*([A-Za-z%]*)\s*")
-
-
-def parse_quantity(text: str) -> tuple[float, str] | None:
-    """'43.2 min' -> (43.2, 'min'); '1,500' -> (1500.0, ''); anything else -> None."""
-    match = _QUANTITY.fullmatch(text or "")
-    if not match:
-        return None
-    return float(match.group(1).replace(",", "").replace("_", "")), match.group(2).lower()
+    def answer_value(self):
+        return self.value
 
 
 class Numeric(Question):
@@ -420,61 +330,12 @@ class Numeric(Question):
                                   description=unit or "answer", continuous_update=False)
         return self.entry
 
-    def _in_question_unit(self, number: float, unit: str) -> float | str:
-        want = str(self.spec.get("unit", "")).lower()
-        if not unit or unit == want:
-            return number
-        if unit in _TIME_UNITS and want in _TIME_UNITS:
-            return number * _TIME_UNITS[unit] / _TIME_UNITS[want]
-        return f"This question asks for {want or 'a plain number'}, and '{unit}' is not a unit I can convert."
-
-    def _matches(self, got: float, target: float) -> bool:
-        return math.isclose(got, target, rel_tol=1e-9, abs_tol=float(self.spec.get("tolerance", 0)))
-
-    def judge(self):
-        parsed = parse_quantity(self.entry.value)
-        if parsed is None:
-            if not self.entry.value.strip():
-                return None, "Type a number first."
-            return None, f"Could not read '{self.entry.value}' as a number: type digits such as 43.2."
-        got = self._in_question_unit(*parsed)
-        if isinstance(got, str):
-            return None, got
-        if self._matches(got, float(self.spec["answer"])):
-            return True, self.spec.get("feedback", "")
-        for wrong in self.spec.get("misconceptions", []):
-            if self._matches(got, float(wrong["value"])):
-                return False, wrong["feedback"]
-        return False, self.spec.get("hint", "Check the formula and the units, then try again.")
+    def answer_value(self):
+        return self.entry.value
 
     def answer_text(self):
         unit = self.spec.get("unit", "")
         return f"{_number_text(self.spec['answer'])}{f' {unit}' if unit else ''}"
-
-
-_ARTICLES = {"a", "an", "the"}
-
-
-def normalise_text(text) -> str:
-    """Compare short answers fairly: case, accents, punctuation, extra spaces and a leading article
-    do not matter. 'The  Merge-Base!' -> 'merge base'."""
-    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9%.]+", " ", text.casefold()).replace(". ", " ").strip(" .").split()
-    while len(words) > 1 and words[0] in _ARTICLES:
-        words = words[1:]
-    return " ".join(words)
-
-
-def _judge_text(spec: dict, typed: str) -> tuple[bool | None, str]:
-    said = normalise_text(typed)
-    if not said:
-        return None, "Type an answer first."
-    if said in {normalise_text(a) for a in spec["answers"]}:
-        return True, spec.get("feedback", "")
-    for wrong in spec.get("misconceptions", []):
-        if said == normalise_text(wrong["text"]):
-            return False, wrong["feedback"]
-    return False, spec.get("otherwise") or spec.get("hint") or "Not an answer I recognise: reread the prompt and retry."
 
 
 def _text_answer(spec: dict) -> str:
@@ -496,8 +357,8 @@ class TextAnswer(Question):
                                   continuous_update=False)
         return self.entry
 
-    def judge(self):
-        return _judge_text(self.spec, self.entry.value)
+    def answer_value(self):
+        return self.entry.value
 
     def answer_text(self):
         return _text_answer(self.spec)
@@ -527,17 +388,11 @@ class Predict(Question):
                                   continuous_update=False)
         return self.entry
 
-    def judge(self):
-        if "options" in self.spec:
-            return _judge_option(self.spec, self.choices.value)
-        return _judge_text(self.spec, self.entry.value)
+    def answer_value(self):
+        return self.choices.value if "options" in self.spec else self.entry.value
 
     def answer_text(self):
         return _right_options(self.spec)[0] if "options" in self.spec else _text_answer(self.spec)
-
-
-def _text_of(item) -> str:
-    return item["text"] if isinstance(item, dict) else str(item)
 
 
 class Ordering(Question):
@@ -551,7 +406,7 @@ class Ordering(Question):
         return "<p>Put these in order:</p>" + _static_list(self._order, "↕")
 
     def answer_input(self):
-        self._key = [_text_of(item) for item in self.spec["items"]]
+        self._key = [step_text(item) for item in self.spec["items"]]
         self._order = _seeded_shuffle(self._key, self.seed, never_given=True)
         self.rows = widgets.VBox()
         self._render()
@@ -590,19 +445,8 @@ class Ordering(Question):
         self._order = order
         self._render()
 
-    def judge(self):
-        order = self._order
-        if order == self._key:
-            return True, self.spec.get("feedback", "Every step is in its place.")
-        notes = []
-        for wrong in self.spec.get("misconceptions", []):
-            if order.index(wrong["first"]) < order.index(wrong["then"]):
-                notes.append(wrong["feedback"])
-        place = next(i for i, (got, want) in enumerate(zip(order, self._key, strict=True)) if got != want)
-        misplaced = self.spec["items"][self._key.index(order[place])]
-        why = misplaced.get("feedback", "") if isinstance(misplaced, dict) else ""
-        notes.append(f"The first step out of place is number {place + 1}, '{order[place]}'. {why}".strip())
-        return False, "\n".join(notes)
+    def answer_value(self):
+        return list(self._order)
 
     def answer_text(self):
         return "\n".join(f"{number}. {text}" for number, text in enumerate(self._key, start=1))
@@ -654,202 +498,16 @@ class Matching(Question):
                 raise KitError(f"'{match}' is not a choice for '{term}' in '{self.id}'.")
             menu.value = match
 
-    def judge(self):
-        chosen = self.value
-        if any(match is None for match in chosen.values()):
-            return None, "Choose a match for every term first."
-        notes = []
-        for pair in self.spec["pairs"]:
-            got = chosen[pair["term"]]
-            if got == pair["match"]:
-                continue
-            known = next((w["feedback"] for w in self.spec.get("misconceptions", [])
-                          if w["term"] == pair["term"] and w["match"] == got), None)
-            notes.append(f"'{pair['term']}' is not '{got}': {known or pair['feedback']}")
-        if notes:
-            return False, "\n".join(notes)
-        return True, self.spec.get("feedback", "Every pair matches.")
+    def answer_value(self):
+        return self.value
 
     def answer_text(self):
         return "\n".join(f"{pair['term']} → {pair['match']}" for pair in self.spec["pairs"])
 
 
+# One widget class per type of the schema (tpmkit.quiz_bank.TYPES).
 QUESTION_TYPES = {cls.kind: cls for cls in (SingleChoice, MultipleSelect, Numeric, Ordering, Matching,
                                             TextAnswer, Predict)}
-
-
-# --- the schema: which fields each type has, and what each holds ----------------------------------
-
-_NUMBER = "number"  # int or float, not bool
-_COMMON = {"id": str, "type": str, "prompt": str, "feedback": str, "hint": str, "answer_note": str}
-SCHEMA: dict[str, dict] = {
-    # per type: fields (name -> kind), required field names, and for list fields the fields of each entry
-    "single": {"fields": {"options": list}, "required": ["options"],
-               "entries": {"options": ({"text": str, "correct": bool, "feedback": str, "missed": str}, ["text"])}},
-    "multiple": {"fields": {"options": list}, "required": ["options"],
-                 "entries": {"options": ({"text": str, "correct": bool, "feedback": str, "missed": str},
-                                         ["text"])}},
-    "numeric": {"fields": {"answer": _NUMBER, "tolerance": _NUMBER, "unit": str, "misconceptions": list},
-                "required": [],
-                "entries": {"misconceptions": ({"value": _NUMBER, "feedback": str}, [])}},
-    "ordering": {"fields": {"items": list, "misconceptions": list}, "required": ["items"],
-                 "entries": {"misconceptions": ({"first": str, "then": str, "feedback": str},
-                                                ["first", "then", "feedback"])}},
-    "matching": {"fields": {"pairs": list, "extra": list, "misconceptions": list}, "required": ["pairs"],
-                 "entries": {"pairs": ({"term": str, "match": str, "feedback": str}, ["term", "match", "feedback"]),
-                             "misconceptions": ({"term": str, "match": str, "feedback": str},
-                                                ["term", "match", "feedback"])}},
-    "text": {"fields": {"answers": list, "misconceptions": list, "otherwise": str},
-             "required": ["answers", "misconceptions"],
-             "entries": {"misconceptions": ({"text": str, "feedback": str}, ["text", "feedback"])}},
-    "predict": {"fields": {"code": str, "language": str, "options": list, "answers": list, "misconceptions": list,
-                           "otherwise": str},
-                "required": ["code"],
-                "entries": {"options": ({"text": str, "correct": bool, "feedback": str, "missed": str}, ["text"]),
-                            "misconceptions": ({"text": str, "feedback": str}, ["text", "feedback"])}},
-}
-
-
-def _is(value, kind) -> bool:
-    if kind == _NUMBER:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    return isinstance(value, kind)
-
-
-_KIND_NAMES = {str: "text", bool: "true or false", list: "a list", _NUMBER: "a number"}
-
-
-def _check_fields(entry: dict, allowed: dict, where: str) -> None:
-    unknown = [key for key in entry if key not in allowed]
-    if unknown:
-        raise KitError(f"{where}: unknown field {unknown[0]!r}; the fields here are {', '.join(allowed)}.")
-    for key, kind in allowed.items():
-        if key in entry and not _is(entry[key], kind) and not (key == "answer" and kind == _NUMBER):
-            raise KitError(f"{where}: '{key}' must be {_KIND_NAMES[kind]}.")
-
-
-def _check_choice_options(spec: dict, kind: str, where: str) -> None:
-    options = spec.get("options")
-    if not isinstance(options, list) or len(options) < 2:
-        raise KitError(f"{where}: a choice question needs a list of at least two options.")
-    texts = [o.get("text") if isinstance(o, dict) else None for o in options]
-    if not all(isinstance(t, str) and t for t in texts) or len(set(texts)) != len(texts):
-        raise KitError(f"{where}: every option needs its own non-empty 'text'.")
-    for number, option in enumerate(options, start=1):
-        _check_fields(option, SCHEMA["single"]["entries"]["options"][0], f"{where}, options entry {number}")
-    n_correct = sum(bool(o.get("correct")) for o in options)
-    if kind == "single" and n_correct != 1:
-        raise KitError(f"{where}: a single-choice question needs exactly one option with correct: true.")
-    if kind == "multiple" and n_correct < 1:
-        raise KitError(f"{where}: mark at least one option correct: true.")
-    for option in options:
-        if not option.get("correct") and not option.get("feedback"):
-            raise KitError(f"{where}: the wrong option '{option['text']}' needs feedback naming its misconception.")
-
-
-def _check_texts(spec: dict, where: str) -> None:
-    answers = spec.get("answers")
-    if not isinstance(answers, list) or not answers or not all(isinstance(a, str) and normalise_text(a)
-                                                               for a in answers):
-        raise KitError(f"{where}: 'answers' must list at least one accepted text.")
-    accepted = {normalise_text(a) for a in answers}
-    for wrong in spec.get("misconceptions", []):
-        if normalise_text(wrong["text"]) in accepted:
-            raise KitError(f"{where}: the misconception '{wrong['text']}' is also an accepted answer.")
-
-
-def _check_ordering(spec: dict, where: str) -> None:
-    items = spec["items"]
-    texts = [_text_of(item) if isinstance(item, (str, dict)) else None for item in items]
-    if len(items) < 3 or not all(isinstance(t, str) and t for t in texts) or len(set(texts)) != len(texts):
-        raise KitError(f"{where}: an ordering question needs at least three distinct items, in the right order.")
-    for item in items:
-        if isinstance(item, dict):
-            _check_fields(item, {"text": str, "feedback": str}, f"{where}, item '{item.get('text')}'")
-        if not (isinstance(item, dict) and item.get("feedback")):
-            raise KitError(f"{where}: the item '{_text_of(item)}' needs feedback saying why it goes where it does.")
-    for wrong in spec.get("misconceptions", []):
-        if wrong["first"] not in texts or wrong["then"] not in texts:
-            raise KitError(f"{where}: a misconception names a step that is not one of the items.")
-        if texts.index(wrong["first"]) < texts.index(wrong["then"]):
-            raise KitError(f"{where}: the misconception '{wrong['first']}' before '{wrong['then']}' is the right "
-                           "order; a misconception describes a wrong one.")
-
-
-def _check_matching(spec: dict, where: str) -> None:
-    pairs = spec["pairs"]
-    terms = [pair["term"] for pair in pairs]
-    if len(pairs) < 2 or len(set(terms)) != len(terms):
-        raise KitError(f"{where}: a matching question needs at least two pairs, each with its own term.")
-    targets = {pair["match"] for pair in pairs} | set(spec.get("extra", []))
-    if not all(isinstance(t, str) and t for t in spec.get("extra", [])):
-        raise KitError(f"{where}: 'extra' must list texts.")
-    key = {pair["term"]: pair["match"] for pair in pairs}
-    for wrong in spec.get("misconceptions", []):
-        if wrong["term"] not in key or wrong["match"] not in targets:
-            raise KitError(f"{where}: a misconception pairs '{wrong['term']}' with '{wrong['match']}', "
-                           "which are not a term and a choice of this question.")
-        if key[wrong["term"]] == wrong["match"]:
-            raise KitError(f"{where}: the misconception '{wrong['term']}' -> '{wrong['match']}' is the right pair.")
-
-
-def _validate(spec, where: str) -> None:
-    """Refuse a malformed question with one sentence naming the question and the fix."""
-    if not isinstance(spec, dict):
-        raise KitError(f"{where}: each question must be a mapping with id, type and prompt.")
-    qid = spec.get("id")
-    if not isinstance(qid, str) or not qid:
-        raise KitError(f"{where}: a question has no 'id'; give each question a short unique id.")
-    where = f"{where}, question '{qid}'"
-    kind = spec.get("type")
-    if kind not in QUESTION_TYPES:
-        raise KitError(f"{where}: type must be one of {', '.join(QUESTION_TYPES)}, not {kind!r}.")
-    if not isinstance(spec.get("prompt"), str) or not spec["prompt"].strip():
-        raise KitError(f"{where}: the prompt is missing.")
-    schema = SCHEMA[kind]
-    if kind == "numeric" and (not isinstance(spec.get("answer"), (int, float)) or isinstance(spec["answer"], bool)):
-        raise KitError(f"{where}: a numeric question needs a number as 'answer'.")
-    if kind in ("single", "multiple") or (kind == "predict" and "options" in spec):
-        _check_choice_options(spec, "single" if kind == "predict" else kind, where)
-    _check_fields(spec, {**_COMMON, **schema["fields"]}, where)
-    for field in schema["required"]:
-        if field not in spec:
-            raise KitError(f"{where}: a {kind} question needs '{field}'.")
-    for field, (fields, required) in schema["entries"].items():
-        for number, entry in enumerate(spec.get(field, []), start=1):
-            if kind == "numeric" and field == "misconceptions" and (
-                    not isinstance(entry, dict) or "value" not in entry or not entry.get("feedback")):
-                raise KitError(f"{where}: each misconception needs a 'value' and the 'feedback' that explains it.")
-            if not isinstance(entry, dict):
-                raise KitError(f"{where}: entry {number} of '{field}' must be a mapping.")
-            _check_fields(entry, fields, f"{where}, {field} entry {number}")
-            missing = [name for name in required if not entry.get(name)]
-            if missing:
-                raise KitError(f"{where}: entry {number} of '{field}' needs '{missing[0]}'.")
-    if kind == "numeric" and float(spec.get("tolerance", 0)) < 0:
-        raise KitError(f"{where}: 'tolerance' cannot be negative.")
-    if kind == "ordering":
-        _check_ordering(spec, where)
-    elif kind == "matching":
-        _check_matching(spec, where)
-    elif kind == "text" or (kind == "predict" and "options" not in spec):
-        if kind == "predict" and "misconceptions" not in spec:
-            raise KitError(f"{where}: a predict question needs 'options', or 'answers' and 'misconceptions'.")
-        _check_texts(spec, where)
-    if kind == "predict" and "options" in spec and ("answers" in spec or "misconceptions" in spec):
-        raise KitError(f"{where}: a predict question takes 'options' or 'answers', not both.")
-
-
-def validate_questions(questions, source: str = "quiz") -> None:
-    """The whole bank: a non-empty list of valid questions with unique ids. Raises KitError."""
-    if not isinstance(questions, list) or not questions:
-        raise KitError(f"{source}: a quiz is a non-empty list of questions.")
-    for spec in questions:
-        _validate(spec, source)
-    ids = [spec["id"] for spec in questions]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise KitError(f"{source}: question ids must be unique; repeated: {', '.join(duplicates)}.")
 
 
 def _module_of(source: str) -> str | None:
@@ -921,25 +579,14 @@ class Quiz:
         return sum(bool(question.correct) for question in self)
 
 
-def read_bank(path: str | Path) -> list:
-    """The questions of one quiz file as plain data (YAML errors become one-line KitErrors)."""
-    path = Path(path)
-    if not path.is_file():
-        raise KitError(f"No quiz file at {path}: quiz files sit beside their lesson as NN-slug.quiz.yaml.")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise KitError(f"{path.name} is not valid YAML{at}: fix the file and run the cell again.") from None
-
-
 def load_quiz(name: str | Path, folder: str | Path = ".") -> Quiz:
     """Load `NAME.quiz.yaml` from `folder` (a lesson's own folder by default), or a YAML path."""
     path = Path(name)
     if path.suffix not in (".yaml", ".yml"):
         path = Path(folder) / f"{name}.quiz.yaml"
-    quiz = Quiz(read_bank(path), source=path.name)
+    questions = read_bank(path)
+    quiz = Quiz(questions, source=path.name)
+    common_mistakes.check_tags(questions, common_mistakes.load(path.parent), path.name)
     if quiz.module:
         progress.set_module(quiz.module)
     notice = progress.pending_notice()
