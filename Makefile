@@ -15,7 +15,7 @@ ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 # environment's own config folder, so that any `jupyter lab` or `jupyter notebook` from it uses them.
 LAB_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.d/tpmkit.json
 
-.PHONY: lab test release bench site system-packages lint clean
+.PHONY: lab test test-fast release bench site system-packages lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "TPM Kit needs Python 3.10 or newer; set PYTHON=/path/to/python3.11 and run make again.")'
@@ -38,13 +38,17 @@ lab: $(STAMP) $(LAB_CONFIG)
 		--LabApp.default_url=/lab/tree/course/00-start-here.ipynb $(ROOT_OK) $(LAB_ARGS)
 
 # Two or more workers (pytest-xdist): the suite grades every exercise twice, and kernels are single-threaded.
-test: $(STAMP) $(LAB_CONFIG) system-packages
+test: $(STAMP) $(LAB_CONFIG) system-packages lint
 	$(RUN) $(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+
+# The grading core's unit tests alone (tests/core): seconds, with no sandbox, browser, database or kernel.
+test-fast: $(STAMP)
+	$(RUN) $(BIN)/python -m pytest -q -p no:randomly tests/core $(PYTEST_ARGS)
 
 # Speed as ratios against stock nbgrader measured in the same run; never asserted in tests.
 bench: $(STAMP) system-packages
-	$(RUN) $(BIN)/python -m autograder.bench $(BENCH_ARGS)
-	$(RUN) $(BIN)/python -m tpmkit.sql_bench
+	$(RUN) $(BIN)/python -m bench.grading $(BENCH_ARGS)
+	$(RUN) $(BIN)/python -m bench.sql
 
 # The course as a static website in build/site/ (front page build/site/index.html): every lesson run, offline.
 site: $(STAMP)
@@ -53,8 +57,10 @@ site: $(STAMP)
 release: $(STAMP)
 	$(RUN) $(BIN)/tpm-grade release
 
+# ruff (style, complexity, security, blind excepts) on everything; mypy on the grader.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info .ruff_cache

@@ -1,6 +1,6 @@
 """The grading reader as it was before issue 13: it ran the real `git` binary (plumbing only, with an
 isolated config) on the learner's repository. Kept here, for tests only, as the reference that the new
-dulwich reader (tpmkit.git_sandbox.summary) must match on normal repositories, and as the "unwary
+dulwich reader (tpmkit.git_reader.summary) must match on normal repositories, and as the "unwary
 grader" that the attack tests show is fooled. Never call it on a repository you did not build."""
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ import os
 import subprocess
 
 from tpmkit.errors import KitError
-from tpmkit.git_sandbox import _MARKER, _MAX_BYTES, _MAX_FILES, _flags, _git_binary, _inside, _isolated_env, _normalise
+from tpmkit.git_reader import _MAX_BYTES, _MAX_FILES, _normalise
+from tpmkit.git_reader import CONFLICT_MARKER as _MARKER
+from tpmkit.git_sandbox.sandbox import _flags, _git_binary, _inside, _isolated_env
 
 _READER_CONFIG = {
     "core.hooksPath": os.devnull,

@@ -42,6 +42,16 @@ def shop():
         yield server
 
 
+# --- the package's names ---------------------------------------------------------------------------------
+
+
+def test_the_names_lessons_and_tests_use_stay_reachable_from_the_package():
+    assert sorted(acceptance.__all__) == ["Report", "catches", "lint", "parse", "run", "self_check", "steps"]
+    for name in [*acceptance.__all__, "Scenario", "Step", "Answer", "StepFailed", "OutOfTime", "nearest"]:
+        assert callable(getattr(acceptance, name)), name
+    assert len(acceptance.steps()) == len(acceptance.step_definitions.LIBRARY) == 31  # the function, not a module
+
+
 # --- parsing and shape -------------------------------------------------------------------------------
 
 
@@ -149,7 +159,7 @@ def test_every_library_example_matches_its_own_step():
     assert set(table["kind"]) == {"Given", "When", "Then"}
     for kind, example in zip(table["kind"], table["step"], strict=True):
         step = acceptance.Step(kind, kind.lower(), example, 1)
-        assert acceptance._match(step)[0] is not None, example
+        assert acceptance.matching.match(step)[0] is not None, example
 
 
 def test_matching_is_linear_on_hostile_lines():
@@ -331,11 +341,11 @@ def test_catches_returns_plain_data_and_refuses_unknown_bugs():
 
 
 def test_a_feature_that_runs_out_of_time_stops_and_is_never_counted_as_catching(monkeypatch, shop):
-    monkeypatch.setattr(acceptance, "TIME_LIMIT", 0.0)
+    monkeypatch.setattr(acceptance.limits, "TIME_LIMIT", 0.0)  # one place: the runner and the world both read it
     with pytest.raises(KitError, match="took longer than 0 s"):
         acceptance.catches(OVER_REFUND, bug="refund_over_amount")
     report = acceptance.run(OVER_REFUND, url=shop.url, key=shop.key)
-    assert report.failed == 2 and "ran out of time" in report.scenarios[0]["why"]
+    assert report.failed == 2 and "ran out of time (0 s)" in report.scenarios[0]["why"]
 
 
 # --- the visible self-check ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""tpmkit.drill: the orders service really writes, backs up, loses and restores a SQLite file, on a
-deterministic clock; its measurements agree with the files themselves; misuse is one clear sentence."""
+"""tpmkit.disaster_recovery.restore_drill (tpmkit.drill in notebooks): the orders service really writes, backs
+up, loses and restores a SQLite file, on a deterministic clock; its measurements agree with the files themselves;
+misuse is one clear sentence."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from tpmkit import drill
+from tpmkit.disaster_recovery import restore_drill
 from tpmkit.errors import KitError
 
 
@@ -24,15 +25,15 @@ def rows_in(path: Path) -> list[tuple]:
 
 @pytest.fixture
 def shop():
-    service = drill.OrderService(backup_every_minutes=60)
+    service = restore_drill.OrderService(backup_every_minutes=60)
     yield service
     service.cleanup()
 
 
 def test_order_stream_is_seeded_and_ordered():
-    first, again = drill.order_stream(), drill.order_stream()
+    first, again = restore_drill.order_stream(), restore_drill.order_stream()
     assert first.equals(again)
-    assert not first.equals(drill.order_stream(seed=7))
+    assert not first.equals(restore_drill.order_stream(seed=7))
     assert list(first["created_at"]) == sorted(first["created_at"])
     assert list(first["order_id"]) == [f"T-{n:06d}" for n in range(1, len(first) + 1)]
     today = first[first["created_at"] >= "2026-11-12"]
@@ -49,7 +50,7 @@ def test_day_runs_backups_on_schedule_with_real_files(shop):
     files = sorted(p.name for p in (folder / "backups").iterdir())
     assert files == list(backups["file"])
     # each backup holds exactly the orders written before it started
-    stream = drill.order_stream()
+    stream = restore_drill.order_stream()
     for name, taken in zip(backups["file"], backups["taken_at"], strict=True):
         held = rows_in(folder / "backups" / name)
         expected = stream[stream["created_at"] < f"2026-11-12 {taken}:00"]
@@ -97,7 +98,7 @@ def test_measurements_agree_with_the_files(shop):
     assert pd.Timestamp(lost["created_at"].max()) <= pd.Timestamp(measured["disaster_at"])
     assert measured["orders_lost"] == len(lost) == 23
     # the restore is not timed: its clock is the sum of the fixed step times of the steps it took
-    assert measured["rto_achieved_minutes"] == 17.0 == sum(drill.RESTORE_STEPS.values())
+    assert measured["rto_achieved_minutes"] == 17.0 == sum(restore_drill.RESTORE_STEPS.values())
     assert "RESTORE_STEPS" in measured["rto_timed_by"]
     assert measured["rpo_met"] and measured["rto_met"]
     assert shop.measure(rpo_target_minutes=30)["rpo_met"] is False
@@ -106,7 +107,7 @@ def test_measurements_agree_with_the_files(shop):
 def test_same_settings_give_the_same_drill():
     results = []
     for _ in range(2):
-        with drill.OrderService(backup_every_minutes=45, orders_per_hour=30, seed=5) as service:
+        with restore_drill.OrderService(backup_every_minutes=45, orders_per_hour=30, seed=5) as service:
             service.run_until("13:10")
             service.disaster()
             service.restore()
@@ -115,7 +116,7 @@ def test_same_settings_give_the_same_drill():
 
 
 def test_a_full_backup_disk_is_found_only_by_restoring():
-    with drill.OrderService(backup_every_minutes=60, backup_disk_slots=6) as service:
+    with restore_drill.OrderService(backup_every_minutes=60, backup_disk_slots=6) as service:
         service.run_until("14:37")
         assert set(service.backups()["job_status"]) == {"succeeded"}  # the job never notices
         tested = service.test_backups()
@@ -144,7 +145,7 @@ def test_restore_a_chosen_backup_and_keep_trading(shop):
 
 
 def test_no_usable_backup_is_one_line():
-    with drill.OrderService(backup_every_minutes=60, backup_disk_slots=1) as service:
+    with restore_drill.OrderService(backup_every_minutes=60, backup_disk_slots=1) as service:
         service.run_until("10:30")
         service.disaster()
         with pytest.raises(KitError, match="backup\\(s\\) could be restored"):
@@ -169,7 +170,7 @@ def test_no_usable_backup_is_one_line():
     (["cleanup"], lambda s: s.backups(), "was cleaned up"),
 ])
 def test_misuse_is_one_clear_sentence(steps, call, phrase, capsys):
-    with drill.OrderService() as service:
+    with restore_drill.OrderService() as service:
         service.run_until("11:00")
         for step in steps:
             getattr(service, step)()
@@ -191,12 +192,12 @@ def test_bad_settings_are_refused_before_anything_is_written(kwargs, phrase, tmp
 
     monkeypatch.setattr(tempfile, "tempdir", None)
     with pytest.raises(KitError, match=phrase):
-        drill.OrderService(**kwargs)
+        restore_drill.OrderService(**kwargs)
     assert not any(tmp_path.iterdir())
 
 
 def test_cleanup_removes_the_folder_and_the_chart_still_draws():
-    service = drill.OrderService(backup_every_minutes=30)
+    service = restore_drill.OrderService(backup_every_minutes=30)
     service.run_until("12:00")
     service.disaster()
     service.restore()
@@ -212,8 +213,15 @@ def test_cleanup_removes_the_folder_and_the_chart_still_draws():
 def test_a_forgotten_service_is_deleted_when_collected():
     import gc
 
-    service = drill.OrderService()
+    service = restore_drill.OrderService()
     folder = Path(service.path)
     del service
     gc.collect()
     assert not folder.exists()
+
+
+def test_the_old_name_drill_is_the_same_module_for_saved_notebooks():
+    from tpmkit import drill
+
+    for name in restore_drill.__all__:
+        assert getattr(drill, name) is getattr(restore_drill, name), name

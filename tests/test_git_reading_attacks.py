@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from tests.git_reference import summary_with_git
-from tpmkit import git_sandbox
+from tpmkit import git_reader
 from tpmkit.errors import KitError
-from tpmkit.git_sandbox import summary
+from tpmkit.git_reader import summary
 
 SECRET = "TOP-SECRET-9d2f the hidden test's answer"
 
@@ -328,13 +328,13 @@ def test_the_private_copy_keeps_no_pointer_and_no_config_of_the_learner(lab):
     (git / "worktrees" / "w").mkdir(parents=True)
     with open(git / "config", "a") as config:
         config.write(f"[include]\n\tpath = {lab.secret / 'answer.txt'}\n[core]\n\tworktree = {lab.secret}\n")
-    with git_sandbox._private_copy(str(repo)) as copy:
+    with git_reader._private_copy(str(repo)) as copy:
         control = Path(copy.controldir())
         scratch = control.parent
         assert stat.S_IMODE(scratch.stat().st_mode) == 0o700
         for name in ("objects/info/alternates", "objects/info/http-alternates", "commondir", "gitdir", "worktrees"):
             assert not (control / name).exists(), name
-        assert (control / "config").read_bytes() == git_sandbox._PLAIN_CONFIG
+        assert (control / "config").read_bytes() == git_reader._PLAIN_CONFIG
         assert copy.object_store.alternates == [] and copy.bare
     assert not scratch.exists(), "the copy is deleted afterwards"
 

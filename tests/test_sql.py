@@ -300,3 +300,18 @@ def test_pictures_are_figures_and_refuse_the_wrong_frame():
         sql.daily_chart(daily, mark="2026-04-01")
     with pytest.raises(KitError, match="has no cohort_month"):
         sql.cohort_chart(daily)
+
+
+def test_a_failed_result_says_what_it_produced_in_one_form_whatever_the_query_text():
+    """The grader's diagnosis compares what a wrong query returns, not how it is written."""
+    expected = [{"n": 1}, {"n": 2}, {"n": 3}]
+    produced = []
+    for query in ("SELECT range AS n, 'x' AS Tag FROM range(2)",
+                  "select 'x' as tag, n from (values (1), (0)) t(n)"):
+        with pytest.raises(CheckFailed) as failed:
+            sql.same_result(query, expected, "q_sql")
+        produced.append(failed.value.produced)
+    assert produced[0] == produced[1] == {"columns": ["n", "tag"], "rows": [[0, "x"], [1, "x"]]}
+    with pytest.raises(CheckFailed) as ordered:
+        sql.same_result("SELECT 2 - range AS n FROM range(3)", expected, "q_sql", ordered=True)
+    assert ordered.value.produced["rows"] == [[2], [1], [0]], "an ordered question keeps the answer's order"

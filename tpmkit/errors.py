@@ -19,11 +19,15 @@ class CheckFailed(AssertionError):
 
     `value_free` marks a message that shows nothing of the learner's value (only the question's own
     words): the grader may show it even where the value could carry a hidden test's inputs.
+    `produced` is what the answer produced, as plain data, when that and not the answer's own text is
+    what tells one wrong answer from another (an SQL answer's result rows): the grader's diagnosis
+    compares it with what each known misconception produces. It is never shown.
     """
 
-    def __init__(self, message: str = "", *, value_free: bool = False):
+    def __init__(self, message: str = "", *, value_free: bool = False, produced=None):
         super().__init__(message)
         self.value_free = value_free
+        self.produced = produced
 
 
 def _show_one_line(shell, etype, value, tb, tb_offset=None):

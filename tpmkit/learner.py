@@ -30,7 +30,7 @@ _MAX_LENGTH = 100  # a hand-edited file may hold anything; only its first line, 
 def _from_login() -> str:
     try:
         name = getpass.getuser()
-    except Exception:  # getuser raises OSError or KeyError when no login name is known (some containers)
+    except Exception:  # noqa: BLE001 - getuser raises OSError or KeyError when no login name is known (some containers)
         name = ""
     return "user-" + hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()[:16]
 

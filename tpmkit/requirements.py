@@ -450,7 +450,7 @@ def _latency(limit: dict, share: dict | None, text: str, notes: list[str]) -> tu
     return (f"{statistic} latency" if statistic else "latency"), f"{said} {_fmt(ms)} ms"
 
 
-def measurable(requirement) -> Measurability:
+def measurable(requirement) -> Measurability:  # noqa: C901 - one rule per kind of unmeasurable wording
     """Find the metric, threshold and window (or load condition) in one requirement sentence.
 
     Numbers are normalised (latency in ms, windows in minutes, hours or days), so "0.3 s" and

@@ -31,7 +31,7 @@ def _iso(moment: datetime) -> str:
 
 def seeded_customers() -> list[dict]:
     """The shops that use Tillpoint, oldest first (ids sort in the same order)."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - seeded demo data, not a secret
     rows = []
     for n in range(1, CUSTOMER_COUNT + 1):
         rows.append({
@@ -47,7 +47,7 @@ def seeded_customers() -> list[dict]:
 
 def seeded_payments(customers: list[dict]) -> list[dict]:
     """Card payments taken by those shops, oldest first; amounts in pence."""
-    rng = random.Random(SEED + 1)
+    rng = random.Random(SEED + 1)  # noqa: S311 - seeded demo data, not a secret
     rows = []
     for n in range(1, PAYMENT_COUNT + 1):
         rows.append({
@@ -66,7 +66,7 @@ def seeded_payments(customers: list[dict]) -> list[dict]:
 
 def settlement_report(month: str) -> dict:
     """A monthly settlement: what card payments brought in, Tillpoint's fees and what was paid out (pence)."""
-    rng = random.Random(f"{SEED}-{month}")
+    rng = random.Random(f"{SEED}-{month}")  # noqa: S311 - seeded demo data, not a secret
     gross = rng.randrange(4_000_000, 9_000_000, 100)
     fees = round(gross * 0.0175)
     return {"object": "settlement_report", "month": month, "gross": gross, "fees": fees, "net": gross - fees}

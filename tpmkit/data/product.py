@@ -159,7 +159,8 @@ def _activity(rng: np.random.Generator, funnel: dict[str, np.ndarray]) -> tuple[
     users = np.concatenate([open_user, sale_user, user[report]])
     times = np.concatenate([open_t, sale_t, report_t])
     codes = np.concatenate([np.full(len(open_user), 4), np.full(len(sale_user), 5), np.full(report.sum(), 6)])
-    assert users.max(initial=0) < n
+    if users.max(initial=0) >= n:   # the generator's own invariant: every event belongs to a generated user
+        raise RuntimeError("the event generator produced a user id outside the users table")
     return users, times, codes
 
 

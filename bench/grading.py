@@ -1,5 +1,7 @@
 """`make bench`: grading throughput of `tpm-grade grade` against stock `nbgrader autograde`, same run, same machine.
 
+`python -m bench.grading` from the root of a checkout (it reads solutions/ and tests/, so it is not shipped).
+
 Generates N submissions of one exercise (a mix of correct, misconception and blank notebooks), then
 times each grader end to end from an empty course (recording the assignment included), and prints
 both times and the ratio. Nothing here is asserted: figures are for people to read.
@@ -18,7 +20,8 @@ from pathlib import Path
 from autograder import grade, misconceptions, notebooks
 from autograder.scratch import ScratchCourse, fill_answers
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = Path(__file__).resolve().parent
+KIT_ROOT = BENCH_DIR.parent
 
 
 def submissions(aid: str, count: int) -> dict[str, object]:
@@ -90,7 +93,7 @@ def time_plain_course(count: int, workers: int) -> tuple[float, float]:
     """(stock seconds, tpm-grade seconds) on the plain course, each from a fresh copy (recording included)."""
     import subprocess
 
-    from autograder.release import nbgrader_env
+    from autograder.nbgrader_bridge import env as nbgrader_env
 
     times = []
     for grader in ("stock", "tpm-grade"):
@@ -125,10 +128,11 @@ def breakdown(aid: str, nb) -> dict[str, float]:
         own.mkdir(mode=0o700)
         (own / "nb.ipynb").write_bytes(nbformat_bytes(nb))
         os.chown(own, uid, uid)
-        os.chmod(Path(tmp), 0o755)
+        os.chmod(Path(tmp), 0o755)  # noqa: S103 - the jailed uid must enter it
         hide, visible = worker.view()
-        command = [*worker.jail_command(uid, own, hide, visible), sys.executable, "-I", "-m", "autograder.bench",
-                   "--assignment", aid, "--breakdown-one", str(own / "nb.ipynb")]
+        # This file by path: `-I` keeps the checkout (where the bench package lives) off sys.path.
+        command = [*worker.jail_command(uid, own, hide, [*visible, BENCH_DIR]), sys.executable, "-I",
+                   str(Path(__file__).resolve()), "--assignment", aid, "--breakdown-one", str(own / "nb.ipynb")]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(own), "TMPDIR": str(own), "LANG": "C.UTF-8"}
         done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=own, check=False)
         if done.returncode != 0:
@@ -235,7 +239,7 @@ def time_insight(aid: str, count: int) -> float:
     asg = assignment.load(KIT_ROOT, aid)
     wrongs = misconceptions.load(KIT_ROOT, aid)
     questions = [q for q in asg.questions if not q.manual]
-    pick = random.Random(17)
+    pick = random.Random(17)  # noqa: S311 - seeded: the same submissions every run
     with tempfile.TemporaryDirectory(prefix="tpm-bench-insight-") as tmp:
         folder = Path(tmp) / "tpm-grade-results" / aid
         folder.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""Speed of the SQL exercise at full size: `python -m tpmkit.sql_bench` (wired into `make bench`).
+"""Speed of the SQL exercise at full size: `python -m bench.sql` (wired into `make bench`).
 
 Builds the full-size product database (at least 1,000,000 events), then times each reference query of
 exercise 04-sql, read from its solution notebook (`solutions/04-sql/04-sql.ipynb` in the kit, never
