@@ -13,11 +13,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder import course_config, notebooks
+from autograder.errors import GradeError
 
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.MULTILINE | re.DOTALL)
 
 
-class AssignmentError(ValueError):
+class AssignmentError(GradeError):
     """The assignment cannot be graded as asked (unknown id, malformed source); one sentence says why."""
 
 
@@ -61,7 +62,7 @@ class Assignment:
 
     @property
     def answer_ids(self) -> set[str]:
-        return {c.grade_id for c in self.cells if c.role in ("answer", "written")}
+        return {c.grade_id for c in self.cells if c.role in ("answer", "written") and c.grade_id}
 
     @property
     def max_score(self) -> float:
@@ -203,6 +204,11 @@ def _load_notebook(layout: course_config.CourseLayout, aid: str, name: str, file
         role, points = _role(cell)
         gid = notebooks.nbgrader_id(cell)
         cells.append(SourceCell(index, cell.get("id"), cell.cell_type, cell.source, gid, role, points))
+        if role not in ("answer", "test", "written", "task"):
+            continue
+        if not gid:   # nbgrader's validate refuses it too
+            raise AssignmentError(f"{path.name}: cell {index + 1} is an nbgrader {role} cell without a grade_id; "
+                                  "give it one (View > Cell Toolbar > Create Assignment).")
         if role == "answer":
             pending.append(gid)
         elif role == "test":
@@ -210,7 +216,7 @@ def _load_notebook(layout: course_config.CourseLayout, aid: str, name: str, file
             pending = []
         elif role == "written":
             questions.append(Question(gid, points, True, answer_ids=(gid,)))
-        elif role == "task":   # graded by hand on the notebook as a whole: there is no answer cell to be blank
+        else:   # a task: graded by hand on the notebook as a whole, with no answer cell to be blank
             questions.append(Question(gid, points, True))
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):

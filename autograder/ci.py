@@ -26,14 +26,15 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from autograder import grade
+from autograder import defaults, grade
+from autograder.errors import GradeError
 
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", ".ipynb_checkpoints", "autograded", "feedback", "solutions",
              "submitted", "tpm-grade-results", "__pycache__"}
 LOST = ("failed", "error", "timeout", "missing")
 
 
-class CiError(ValueError):
+class CiError(GradeError):
     """`tpm-grade ci` cannot run as asked; one sentence says why."""
 
 
@@ -79,11 +80,10 @@ def _grade_one(aid: str, notebook: Path, course: Path, mode: str, timeout: float
         shutil.copytree(source, work / "solutions" / aid, symlinks=True)
         if (course / "exercises" / aid).is_dir():
             shutil.copytree(course / "exercises" / aid, work / "exercises" / aid, symlinks=True)
-        report = Path(tmp) / "report.json"
-        grade.main(submissions=[notebook], assignment=aid, course=work, json_path=report, workers=1,
-                   timeout=timeout, db_url=f"sqlite:///{Path(tmp) / 'gradebook.db'}", unsafe_no_sandbox=unsafe,
-                   stream=io.StringIO(), record=False)   # a learner's CI keeps no gradebook
-        entry = json.loads(report.read_text())["submissions"][0]
+        graded = grade.grade_batch(submissions=[notebook], assignment=aid, course=work, workers=1, timeout=timeout,
+                                   db_url=f"sqlite:///{Path(tmp) / 'gradebook.db'}", unsafe_no_sandbox=unsafe,
+                                   stream=io.StringIO(), record=False)   # a learner's CI keeps no gradebook
+        entry = graded.submissions[0]
     entry = {"assignment": aid, "notebook": str(notebook), "tests": mode, **entry}
     entry.pop("student", None)
     kind = "every test" if mode == "hidden" else "self-checks only"
@@ -185,9 +185,10 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(*, path: Path, course: Path, min_score: float | None = None, json_path: Path | None = None,
-         junit_path: Path | None = None, markdown_path: Path | None = None, visible_only: bool = False,
-         timeout: float = 30.0, unsafe_no_sandbox: bool = False, stream=None) -> int:
+def grade_repository(*, path: Path, course: Path, min_score: float | None = None, visible_only: bool = False,
+                     timeout: float = defaults.CELL_TIMEOUT, unsafe_no_sandbox: bool = False, stream=None) -> dict:
+    """Grade the exercise notebooks in a learner's repository; the report (`{"min_score", "assignments",
+    "total": {"score", "max_score", "percent", "passed"}}`) is returned, nothing is written."""
     stream = stream or sys.stdout
     root, course = Path(path).resolve(), Path(course).resolve()
     if min_score is not None and not 0 <= min_score <= 100:
@@ -208,8 +209,16 @@ def main(*, path: Path, course: Path, min_score: float | None = None, json_path:
                     for e in entries)
     percent = 100.0 * score / max_score if max_score else 0.0
     passed = min_score is None or percent + 1e-9 >= min_score
-    report = {"min_score": min_score, "assignments": entries,
-              "total": {"score": score, "max_score": max_score, "percent": round(percent, 2), "passed": passed}}
+    return {"min_score": min_score, "assignments": entries,
+            "total": {"score": score, "max_score": max_score, "percent": round(percent, 2), "passed": passed}}
+
+
+def main(*, json_path: Path | None = None, junit_path: Path | None = None, markdown_path: Path | None = None,
+         stream=None, **options) -> int:
+    """`tpm-grade ci`: grade_repository, then the reports (JSON, JUnit XML, Markdown, the GitHub step summary);
+    exit 1 below --min-score."""
+    stream = stream or sys.stdout
+    report = grade_repository(stream=stream, **options)
     if json_path:
         _write(json_path, json.dumps(report, indent=1) + "\n")
     if junit_path:
@@ -221,10 +230,11 @@ def main(*, path: Path, course: Path, min_score: float | None = None, json_path:
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as handle:
             handle.write(summary)
-    print(f"Total: {score:g}/{max_score:g} ({percent:.1f}%)" +
-          ("" if min_score is None else (" - passed" if passed else f" - below --min-score {min_score:g}")),
+    total, min_score = report["total"], report["min_score"]
+    print(f"Total: {total['score']:g}/{total['max_score']:g} ({total['percent']:.1f}%)" +
+          ("" if min_score is None else (" - passed" if total["passed"] else f" - below --min-score {min_score:g}")),
           file=stream, flush=True)
-    return 0 if passed else 1
+    return 0 if total["passed"] else 1
 
 
 def _write(path: Path, text: str) -> None:

@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
-from autograder import (
-    ci,
-    collect,
-    export,
-    feedback,
-    grade,
-    gradebook,
-    insight,
-    notebooks,
-    publish,
-    release,
-    roster,
-    site,
-)
-from autograder.assignment import AssignmentError
-from autograder.gradebook import GradebookError
-from autograder.records import RecordsError
-from autograder.sandbox import SandboxUnavailable
-from autograder.submissions import SubmissionError
+from autograder import defaults, gradebook, notebooks
+from autograder.errors import GradeError
+from tpmkit.errors import KitError
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+KIT_ROOT = defaults.KIT_ROOT
+
+
+def _command(name: str):
+    """A command's module, imported when the command runs: a read-only command (feedback, export, roster ...)
+    never imports the grading engine, its kernel driver or zmq."""
+    return importlib.import_module(f"autograder.{name}")
+
+
+def _course_option(parser, what: str = "course root") -> None:
+    """--course, the same default everywhere: this kit."""
+    parser.add_argument("--course", type=Path, default=KIT_ROOT, help=f"{what} (default: this kit)")
 
 
 def _strip(args) -> int:
@@ -40,7 +36,7 @@ def _strip(args) -> int:
 def _add_instructor_commands(sub) -> None:
     """roster, collect, feedback, export: the steps around grading (docs/instructor.md walks through them)."""
     def course_and_db(p) -> None:
-        p.add_argument("--course", type=Path, default=KIT_ROOT, help="course root (default: this kit)")
+        _course_option(p)
         p.add_argument("--db-url", default=None, help="gradebook URL without a password (default: $TPM_GRADE_DB_URL, "
                        "else sqlite at COURSE/gradebook.db)")
 
@@ -55,11 +51,11 @@ def _add_instructor_commands(sub) -> None:
     imp.add_argument("--id-column", default=None, help="the column that holds the student id (default: found "
                      "from the header)")
     course_and_db(imp)
-    imp.set_defaults(run=lambda a: roster.import_roster(path=a.path, course=a.course, db_url=a.db_url,
-                                                        id_column=a.id_column))
+    imp.set_defaults(run=lambda a: _command("roster").import_roster(path=a.path, course=a.course, db_url=a.db_url,
+                                                                    id_column=a.id_column))
     lst = ros_sub.add_parser("list", help="print the students in the gradebook")
     course_and_db(lst)
-    lst.set_defaults(run=lambda a: roster.list_roster(course=a.course, db_url=a.db_url))
+    lst.set_defaults(run=lambda a: _command("roster").list_roster(course=a.course, db_url=a.db_url))
 
     col = sub.add_parser("collect", help="put the notebooks of an LMS download into submitted/STUDENT/ID/",
                          description="SOURCE is a Canvas or Moodle 'download all submissions' zip (or its "
@@ -72,8 +68,9 @@ def _add_instructor_commands(sub) -> None:
     col.add_argument("--roster-check", action="store_true",
                      help="refuse the download if a student in it is not on the roster")
     course_and_db(col)
-    col.set_defaults(run=lambda a: collect.main(source=a.source, assignment=a.assignment, course=a.course,
-                                                db_url=a.db_url, force=a.force, roster_check=a.roster_check))
+    col.set_defaults(run=lambda a: _command("collect").main(
+        source=a.source, assignment=a.assignment, course=a.course, db_url=a.db_url, force=a.force,
+        roster_check=a.roster_check))
 
     fb = sub.add_parser("feedback", help="one HTML feedback page per student: feedback/STUDENT/ID/ID.html",
                         description="Scores (hand grades included), the checks' messages and the comments "
@@ -82,28 +79,31 @@ def _add_instructor_commands(sub) -> None:
     fb.add_argument("--assignment", "-a", required=True, help="assignment id, such as 07-slos")
     fb.add_argument("--dest", type=Path, default=None, help="where to write (default: COURSE/feedback)")
     course_and_db(fb)
-    fb.set_defaults(run=lambda a: feedback.main(assignment=a.assignment, course=a.course, students=a.students,
-                                                dest=a.dest, db_url=a.db_url))
+    fb.set_defaults(run=lambda a: _command("feedback").main(assignment=a.assignment, course=a.course,
+                                                            students=a.students, dest=a.dest, db_url=a.db_url))
 
     ex = sub.add_parser("export", help="write the grades as a CSV file for a spreadsheet, Canvas or Moodle")
     ex.add_argument("--assignment", "-a", action="append", required=True, dest="assignments",
                     help="assignment id; repeat for several")
-    ex.add_argument("--format", choices=export.FORMATS, default="csv", dest="fmt",
+    ex.add_argument("--format", choices=_command("export").FORMATS, default="csv", dest="fmt",
                     help="csv (one row per student and assignment), canvas or moodle (their grade import layouts)")
     ex.add_argument("--output", "-o", type=Path, required=True, help="the file to write")
     course_and_db(ex)
-    ex.set_defaults(run=lambda a: export.main(assignments=a.assignments, fmt=a.fmt, output=a.output,
-                                              course=a.course, db_url=a.db_url))
+    ex.set_defaults(run=lambda a: _command("export").main(assignments=a.assignments, fmt=a.fmt, output=a.output,
+                                                          course=a.course, db_url=a.db_url))
 
     ins = sub.add_parser("insight", help="what a cohort got wrong and why: one HTML page from the recorded results")
     ins.add_argument("--assignment", "-a", required=True, help="assignment id, such as 07-slos")
-    ins.add_argument("--course", type=Path, default=KIT_ROOT, help="course root (default: this kit)")
+    _course_option(ins)
+    ins.add_argument("--db-url", default=None, help="the gradebook to read scores from, hand grades included "
+                     "(default: $TPM_GRADE_DB_URL, else the course's; without one, the autograded scores)")
     ins.add_argument("--output", "-o", type=Path, required=True, help="the HTML page to write")
     ins.add_argument("--json", type=Path, default=None, dest="json_path", help="also write the numbers as JSON")
     ins.add_argument("--threshold", type=float, default=50.0,
-                     help="list the students below this percentage of the autograded points (default 50)")
-    ins.set_defaults(run=lambda a: insight.main(assignment=a.assignment, course=a.course, output=a.output,
-                                                json_path=a.json_path, threshold=a.threshold))
+                     help="list the students below this percentage of the points (default 50)")
+    ins.set_defaults(run=lambda a: _command("insight").main(
+        assignment=a.assignment, course=a.course, output=a.output, json_path=a.json_path, threshold=a.threshold,
+        db_url=a.db_url))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,9 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rel = sub.add_parser("release", help="regenerate exercises/ID/ from solutions/ID/ with nbgrader")
     rel.add_argument("ids", nargs="*", help="assignment ids such as 07-slos (default: all)")
-    rel.add_argument("--course", type=Path, default=KIT_ROOT, help="course root (default: this kit)")
+    _course_option(rel)
     rel.add_argument("--dest", type=Path, default=None, help="where to write (default: COURSE/exercises)")
-    rel.set_defaults(run=lambda a: release.main(root=a.course, ids=a.ids, dest=a.dest))
+    rel.set_defaults(run=lambda a: _command("release").main(root=a.course, ids=a.ids, dest=a.dest))
 
     pub = sub.add_parser("publish", help="build what learners get: `publish learner DEST`, a repository without "
                          "answers; `publish site DEST`, the lessons as a static website")
@@ -123,14 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
                           "rendered as a page (make site)")
     pub.add_argument("dest", type=Path, help="learner: a new folder, outside this kit; site: the site's folder "
                                              "(replaced)")
-    pub.set_defaults(run=lambda a: publish.main(dest=a.dest) if a.what == "learner" else site.main(dest=a.dest))
+    pub.set_defaults(run=lambda a: _command("publish" if a.what == "learner" else "site").main(dest=a.dest))
 
     gr = sub.add_parser("grade", help="grade submissions in a sandbox; tests never run in the learner's process")
     gr.add_argument("submissions", nargs="+", type=Path,
                     help="notebook files (student id = file stem), folders of student folders, or zips of those")
     gr.add_argument("--assignment", "-a", required=True, help="assignment id, such as 07-slos")
-    gr.add_argument("--course", type=Path, default=KIT_ROOT,
-                    help="nbgrader course root; its nbgrader_config.py names the folders (default: this kit)")
+    _course_option(gr, "nbgrader course root; its nbgrader_config.py names the folders")
     gr.add_argument("--json", type=Path, default=None, dest="json_path", help="write the score report here")
     gr.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: CPU cores)")
     gr.add_argument("--timeout", type=float, default=None,
@@ -148,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--strict", action="store_true",
                     help="refuse an assignment with a test that cannot run in the grader (tamper-proof) and would "
                          "run in the learner's kernel instead, as stock nbgrader runs every test")
-    gr.set_defaults(run=lambda a: grade.main(
+    gr.set_defaults(run=lambda a: _command("grade").main(
         submissions=a.submissions, assignment=a.assignment, course=a.course, json_path=a.json_path,
         workers=a.workers, timeout=a.timeout, force=a.force, unsafe_no_sandbox=a.unsafe_no_sandbox,
         db_url=a.db_url, shard=a.shard, budget=a.budget, strict=a.strict))
@@ -158,20 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
                          "in the sandbox, writes JSON, JUnit XML and Markdown (also to $GITHUB_STEP_SUMMARY), and "
                          "exits 1 below --min-score. Hidden tests run when --course has solutions/ID/.")
     cij.add_argument("path", nargs="?", type=Path, default=Path("."), help="the repository (default: here)")
-    cij.add_argument("--course", type=Path, default=KIT_ROOT,
-                     help="course folder: the instructor's checkout for every test (default: this kit)")
+    _course_option(cij, "course folder: the instructor's checkout for every test")
     cij.add_argument("--visible-only", action="store_true", help="run only the self-checks learners see")
     cij.add_argument("--min-score", type=float, default=None, help="exit 1 below this percentage (0-100)")
     cij.add_argument("--json", type=Path, default=None, dest="json_path", help="write the JSON report here")
     cij.add_argument("--junit", type=Path, default=None, help="write JUnit XML here")
     cij.add_argument("--markdown", type=Path, default=None, help="write the Markdown summary here")
-    cij.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run (default: 30)")
+    cij.add_argument("--timeout", type=float, default=defaults.CELL_TIMEOUT,
+                     help=f"seconds one cell may run (default: {defaults.CELL_TIMEOUT:g})")
     cij.add_argument("--unsafe-no-sandbox", action="store_true",
                      help="no sandbox, for CI containers that cannot make namespaces (refused as root)")
-    cij.set_defaults(run=lambda a: ci.main(path=a.path, course=a.course, min_score=a.min_score,
-                                           json_path=a.json_path, junit_path=a.junit, markdown_path=a.markdown,
-                                           visible_only=a.visible_only, timeout=a.timeout,
-                                           unsafe_no_sandbox=a.unsafe_no_sandbox))
+    cij.set_defaults(run=lambda a: _command("ci").main(
+        path=a.path, course=a.course, min_score=a.min_score, json_path=a.json_path, junit_path=a.junit,
+        markdown_path=a.markdown, visible_only=a.visible_only, timeout=a.timeout,
+        unsafe_no_sandbox=a.unsafe_no_sandbox))
 
     strip = sub.add_parser("strip", help="remove outputs and editor metadata from notebooks before committing")
     strip.add_argument("paths", nargs="+", type=Path)
@@ -185,9 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         gradebook.refuse_password_in_argv(getattr(args, "db_url", None))
         return args.run(args)
-    except (release.ReleaseError, ci.CiError, AssignmentError, SubmissionError, SandboxUnavailable, GradebookError,
-            roster.RosterError, collect.CollectError, feedback.FeedbackError, export.ExportError, RecordsError,
-            site.SiteError, insight.InsightError, FileNotFoundError, ValueError) as exc:
+    except (GradeError, KitError) as exc:   # cannot run as asked: one line; anything else is a bug
         print(f"tpm-grade {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

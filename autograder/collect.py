@@ -42,6 +42,7 @@ from pathlib import Path, PurePosixPath
 
 from autograder import assignment as assignment_mod
 from autograder import records
+from autograder.errors import GradeError
 from autograder.files import atomic_write
 from autograder.submissions import (
     MEMBER_ERRORS,
@@ -55,7 +56,7 @@ from autograder.submissions import (
 )
 
 
-class CollectError(ValueError):
+class CollectError(GradeError):
     """The download cannot be collected as it is; nothing was written. The message says why."""
 
 

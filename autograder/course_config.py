@@ -17,13 +17,16 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.defaults import CELL_TIMEOUT
+from autograder.errors import GradeError
+
 CONFIG_FILE = "nbgrader_config.py"
-DEFAULT_TIMEOUT = 30.0                      # seconds one cell may run, as nbgrader's Execute preprocessor
+DEFAULT_TIMEOUT = CELL_TIMEOUT
 DEFAULT_COURSE_ID = "default_course"        # the course row nbgrader's Gradebook creates without a course_id
 DEFAULT_IGNORE = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
 
 
-class CourseConfigError(ValueError):
+class CourseConfigError(GradeError):
     """The course's nbgrader_config.py cannot be read; the message names the file and the cause."""
 
 

@@ -15,6 +15,7 @@ no misconception produces gets `diagnosis: null`.
 from __future__ import annotations
 
 import ast
+import difflib
 import hashlib
 import json
 import math
@@ -23,8 +24,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+# The key a failed answer's `produced` (tpmkit.errors.CheckFailed) is kept under, beside the learner's names.
+PRODUCED = "__produced__"
 ANSWER_LIMIT = 20_000   # characters of JSON kept of one failed answer; a larger one is kept as a digest
-CACHE_VERSION = 1
+CACHE_VERSION = 2   # 2: answers keep what an SQL answer produced
 
 
 def _plain(value, depth: int = 0):
@@ -59,15 +62,17 @@ def plain_answer(answer) -> dict | None:
 
 
 def tolerance(test_source: str) -> float:
-    """The absolute tolerance of the question's own check (`check.close(..., abs_tol=X)`), else 0."""
+    """The absolute tolerance of the question's own check (`abs_tol` of a closeness check, `tolerance` of an
+    SQL result check), else 0."""
     try:
         tree = ast.parse(test_source)
     except SyntaxError:
         return 0.0
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "close":
+        called = getattr(node.func, "attr", getattr(node.func, "id", "")) if isinstance(node, ast.Call) else ""
+        if called in ("close", "same_result") and isinstance(node, ast.Call):
             for keyword in node.keywords:
-                if keyword.arg == "abs_tol":
+                if keyword.arg == ("abs_tol" if called == "close" else "tolerance"):
                     try:
                         return float(ast.literal_eval(keyword.value))
                     except (ValueError, TypeError):
@@ -101,6 +106,23 @@ def distance(a, b) -> float:
     return 0.0
 
 
+def _compared(answer: dict, produced: dict) -> tuple:
+    """What two answers are compared by: what they produced when both say, else their values."""
+    if PRODUCED in answer and PRODUCED in produced:
+        return answer[PRODUCED], produced[PRODUCED]
+    return answer, produced
+
+
+def _likeness(answer: dict, produced: dict) -> float:
+    """How alike the texts behind two answers are (0 to 1), when both say what they produced; else 0."""
+    if PRODUCED not in answer or PRODUCED not in produced:
+        return 0.0
+    def text(values: dict) -> str:   # the answer's own values (an SQL answer's query), spacing and case aside
+        return " ".join(word for k in sorted(values) if k != PRODUCED for word in str(values[k]).casefold().split())
+
+    return difflib.SequenceMatcher(None, text(answer), text(produced)).ratio()
+
+
 class Known:
     """An assignment notebook's known misconceptions and the answers each produces, per question."""
 
@@ -111,19 +133,24 @@ class Known:
 
     def diagnose(self, question: str, answer: dict | None) -> dict | None:
         """The question's misconception whose answer matches; of several (close values, within the question's
-        tolerance), the nearest; of equals, the first listed."""
+        tolerance), the nearest; of equals, the first listed. Where both say what they produced (an SQL
+        answer's result rows), that is compared, not the text that produced it."""
         if not answer:
             return None
-        matches = [(distance(answer, produced), n, mid) for n, (mid, produced) in enumerate(self.answers.items())
+        # Two misconceptions can produce the same result (two wrong queries that both return no rows): then the
+        # one whose code reads most like the learner's is named.
+        matches = [(distance(mine, theirs), -_likeness(answer, produced), n, mid)
+                   for n, (mid, produced) in enumerate(self.answers.items())
                    if self.entries.get(mid, {}).get("question") == question
-                   and same(answer, produced, self.tolerances.get(question, 0))]
+                   for mine, theirs in [_compared(answer, produced)]
+                   if same(mine, theirs, self.tolerances.get(question, 0))]
         if not matches:
             return None
-        mid = min(matches)[2]
+        mid = min(matches)[3]
         return {"id": mid, "explanation": self.entries[mid]["explanation"]}
 
     def apply(self, result) -> None:
-        """Set `diagnosis` on each failed question of a graded result (runner.Result)."""
+        """Set `diagnosis` on each failed question of a graded result (results.Result)."""
         for q in result.questions:
             if q.status == "failed":
                 q.diagnosis = self.diagnose(q.id, q.answer)
@@ -195,11 +222,13 @@ def _work_out(asg, entries, source: bytes, use_sandbox, timeout, stream) -> dict
     print(f"Working out what the {len(entries)} known misconception(s) of {asg.id} answer (once per version "
           "of the exercise) ...", file=stream, flush=True)
     needed = replica.needed(asg)
-    reads = {}
+    reads, tests = {}, {}
     for q in asg.questions:
         if not q.manual:
-            names = trusted.compile_test(q.test_source, asg.imports, needed).expressions.values()
-            reads[q.id] = [name for name in names if name.isidentifier()]
+            compiled = trusted.compile_test(q.test_source, asg.imports, needed)
+            reads[q.id] = [name for name in compiled.expressions.values() if name.isidentifier()]
+            if not compiled.course_names:   # the test can run here on the values alone, as the grader runs it
+                tests[q.id] = compiled
     by_answer: dict[str, list[dict]] = {}
     for entry in entries:
         by_answer.setdefault(entry["answer"], []).append(entry)
@@ -219,11 +248,7 @@ def _work_out(asg, entries, source: bytes, use_sandbox, timeout, stream) -> dict
                     names = reads.get(entry["question"]) or []
                     ran = kernel.execute(entry["code"], timeout)
                     if ran.status in ("ok", "error") and names:
-                        try:
-                            values = kernel.fetch(names, timeout)
-                        except kernel_mod.FetchFailed:
-                            continue
-                        answer = plain_answer(dict(zip(names, values, strict=True)))
+                        answer = _answer_of(kernel, names, tests.get(entry["question"]), asg.imports, timeout)
                         if answer:
                             answers[entry["id"]] = answer
                     if not kernel.alive():
@@ -235,3 +260,20 @@ def _work_out(asg, entries, source: bytes, use_sandbox, timeout, stream) -> dict
         finally:
             kernel.stop()
     return answers
+
+
+def _answer_of(kernel, names: list[str], test, imports: str, timeout: float) -> dict | None:
+    """A misconception's answer as the grader keeps a learner's: the test run on the values it fetches (so an
+    SQL answer also says what it produced), or, for a test that needs the course's replica, the values alone."""
+    from autograder import kernel as kernel_mod
+    from autograder import trusted
+
+    fetch = lambda expressions: kernel.fetch(expressions, timeout)  # noqa: E731 - one line, used twice
+    if test is not None:
+        outcome = trusted.evaluate(test, imports, fetch)
+        if outcome.status == "failed" and outcome.answer:
+            return plain_answer(outcome.answer)
+    try:
+        return plain_answer(dict(zip(names, fetch(names), strict=True)))
+    except kernel_mod.FetchFailed:
+        return None

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import records
+from autograder.errors import GradeError
 from autograder.files import atomic_write
 
 FORMATS = ("csv", "canvas", "moodle")
 
 
-class ExportError(ValueError):
+class ExportError(GradeError):
     """The export cannot be written as asked; nothing was written. The message says why."""
 
 

@@ -18,16 +18,18 @@ import html
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from autograder import assignment as assignment_mod
 from autograder import gradebook, notebooks, records
+from autograder.errors import GradeError
 from autograder.files import atomic_write
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")   # written by `nbgrader submit`, kept by `collect`
 
 
-class FeedbackError(ValueError):
+class FeedbackError(GradeError):
     """Feedback cannot be written as asked; nothing was written. The message says why."""
 
 
@@ -129,10 +131,10 @@ def build_page(gb, course: Path, asg: assignment_mod.Assignment, student: str, p
         grade = grades.get(q.id)
         title, prompt = _split_title(prompt_text.get(q.id, ""), q.id)
         pending = grade is None or (grade.manual_score is None and grade.auto_score is None)
-        score = None if pending else float(grade.score)
+        score = None if pending or grade is None else float(grade.score)
         present = [a for a in q.answer_ids if answers is not None and a in answers]
-        texts = [answers[a] for a in present]
-        answered = any(answers[a].strip() != (released.get(a) or "").strip() for a in present)
+        texts = [answers[a] for a in present] if answers is not None else []
+        answered = answers is not None and any(answers[a].strip() != (released.get(a) or "").strip() for a in present)
         notes = []
         for cell_id in q.answer_ids:
             comment = comments.get(cell_id)
@@ -167,7 +169,8 @@ def _markdown(text: str) -> str:
     """Course markdown to HTML; raw HTML in it is escaped, not passed through."""
     import mistune
 
-    return mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])(text)
+    # mistune types a call as str | list (the list is the "ast" renderer's); the HTML renderer gives str.
+    return cast(str, mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])(text))
 
 
 STATUS_TEXT = {

@@ -18,11 +18,13 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import assignment as assignment_mod
-from autograder import course_config, diagnosis, gradebook, runner, sandbox, trusted
+from autograder import course_config, diagnosis, gradebook, results, runner, sandbox, trusted
 from autograder import worker as worker_mod
+from autograder.errors import UsageError
 from autograder.submissions import Submission, SubmissionError, discover, learner_files, read_submission
 
 
@@ -53,7 +55,7 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
         return None
     index, _, count = str(text).partition("/")
     if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count) <= 1000):
-        raise ValueError(f"--shard is I/N with 1 <= I <= N (such as 1/2 and 2/2), not {text!r}.")
+        raise UsageError(f"--shard is I/N with 1 <= I <= N (such as 1/2 and 2/2), not {text!r}.")
     return int(index), int(count)
 
 
@@ -67,7 +69,7 @@ def in_shard(student: str, shard: tuple[int, int] | None) -> bool:
 
 def refuse_kernel_mode(asg: assignment_mod.Assignment) -> None:
     """--strict: every test must run in the grader on fetched values; name the first that cannot, and why."""
-    for qid, (mode, why) in runner.test_modes(asg).items():
+    for qid, (mode, why) in results.test_modes(asg).items():
         if mode == trusted.KERNEL:
             raise assignment_mod.AssignmentError(
                 f"--strict: the test cell {qid} of {asg.id} cannot run in the grader: {why}. "
@@ -83,31 +85,44 @@ def _row(sub: Submission, single: assignment_mod.Assignment | None, status: str,
     return {"student": sub.student, "notebook": notebook, "status": status, "reason": reason}
 
 
-def main(*, submissions: list[Path], assignment: str, course: Path, json_path: Path | None = None,
-         workers: int | None = None, timeout: float | None = None, force: bool = False,
-         unsafe_no_sandbox: bool = False, db_url: str | None = None, shard: str | None = None,
-         budget: float = runner.BUDGET, strict: bool = False, stream=None, record: bool = True) -> int:
-    """Grade every submission found under `submissions`; with record=False (`tpm-grade ci`, one learner's
-    notebooks) nothing is written to a gradebook or the course, only the JSON report."""
+@dataclass
+class BatchReport:
+    """What grading a batch gave: one plain dict per submission (and notebook), in the order they were found."""
+
+    assignment: str
+    submissions: list[dict]
+    shard: str | None = None
+
+    def as_dict(self) -> dict:
+        """The JSON report's content (`tpm-grade grade --json`)."""
+        return {"assignment": self.assignment, **({"shard": self.shard} if self.shard else {}),
+                "submissions": self.submissions}
+
+
+def main(*, json_path: Path | None = None, **options) -> int:
+    """`tpm-grade grade`: grade_batch, then the JSON report written to `json_path`."""
+    report = grade_batch(**options)
+    if json_path is not None:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(json_path).write_text(json.dumps(report.as_dict(), indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+def grade_batch(*, submissions: list[Path], assignment: str, course: Path, workers: int | None = None,
+                timeout: float | None = None, force: bool = False, unsafe_no_sandbox: bool = False,
+                db_url: str | None = None, shard: str | None = None, budget: float = runner.BUDGET,
+                strict: bool = False, stream=None, record: bool = True) -> BatchReport:
+    """Grade every submission found under `submissions` and return the report. With record=True each result is
+    recorded where stock nbgrader looks (gradebook, autograded notebooks, result files); with record=False
+    (`tpm-grade ci`, one learner's notebooks) nothing is written to a gradebook or the course."""
     stream = stream or sys.stdout
     course = Path(course).resolve()
     spec = parse_shard(shard)
     layout = course_config.load(course)
     asgs = assignment_mod.load_all(course, assignment)
     aid = asgs[0].id
-    if timeout is None:
-        timeout = layout.timeout
-    if unsafe_no_sandbox:
-        sandbox.check_unsafe_allowed()
-    else:
-        sandbox.check_available()
-    if timeout <= 0:
-        raise ValueError("--timeout must be a positive number of seconds.")
-    if budget <= 0:
-        raise ValueError("--budget must be a positive number of seconds.")
-    workers = max(1, workers or os.cpu_count() or 1)
-    if workers > sandbox.MAX_WORKERS:
-        raise ValueError(f"--workers is at most {sandbox.MAX_WORKERS}.")
+    timeout = layout.timeout if timeout is None else timeout
+    workers = _check_options(timeout, budget, workers, unsafe_no_sandbox)
     autotest = any(a.autotest for a in asgs)
     record = record or autotest   # nbgrader instantiates AUTOTEST lines only while recording the assignment
     if record:
@@ -116,19 +131,20 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
         gradebook.check_no_clash(asgs, db_url)
     if autotest:   # grade the tests as nbgrader recorded them
         print(f"Instantiating the ### AUTOTEST lines of {aid} with nbgrader ...", file=stream, flush=True)
-        gradebook.ensure_assignment(course, asgs, db_url)
-        asgs = [gradebook.instantiated(a, db_url) if a.autotest else a for a in asgs]
+        # autotest implies record, so db_url was resolved to a str above (hence the two type ignores).
+        gradebook.ensure_assignment(course, asgs, db_url)  # type: ignore[arg-type]  # see above
+        asgs = [gradebook.instantiated(a, db_url) if a.autotest else a for a in asgs]  # type: ignore[arg-type]  # see above
     if strict:
         for asg in asgs:
             refuse_kernel_mode(asg)
     by_name = {a.notebook: a for a in asgs}
     single = asgs[0] if len(asgs) == 1 else None
     # A kernel killed on Ctrl-C may still be writing its scratch folder while this is removed: never an error.
-    with tempfile.TemporaryDirectory(prefix="tpm-grade-", ignore_cleanup_errors=True) as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="tpm-grade-", ignore_cleanup_errors=True) as tmp_name:
+        tmp = Path(tmp_name)
         found = discover(submissions, aid, tmp / "unpacked", list(by_name))
         if not found:
-            raise ValueError("no submissions found: give notebook files, a folder of student folders, or a zip.")
+            raise SubmissionError("no submissions found: give notebook files, a folder of student folders, or a zip.")
         if spec is not None:
             everyone = len({sub.student for sub in found})
             found = [sub for sub in found if in_shard(sub.student, spec)]
@@ -136,50 +152,19 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
                   file=stream, flush=True)
         # Recording the assignment takes nbgrader a few seconds: do it while the first kernels start.
         pool = ThreadPoolExecutor(max_workers=1)
-        recorded = pool.submit(gradebook.ensure_assignment if record else lambda *_: None, course, asgs, db_url)
+        recorded = pool.submit(gradebook.ensure_assignment if record else lambda *_: None, course, asgs, db_url)  # type: ignore[arg-type]  # db_url is resolved when record
         pool.shutdown(wait=False)
         if not record:
             db_url = None   # _grade_all and the loop below write nothing
         reports: dict[tuple[str, str], dict] = {}
-        todo: list[tuple[Submission, str]] = []
         progress = _Progress(len(found), stream)
         print(f"Grading {len(found)} {'submission' if single else 'notebook'}(s) of {aid} with {workers} worker(s); "
               f"sandbox {'OFF (--unsafe-no-sandbox)' if unsafe_no_sandbox else 'on'}.", file=stream, flush=True)
         # One gradebook connection for the whole batch, opened at its first write.
         recorder = gradebook.Recorder(course, db_url) if db_url else None
         try:
-            for sub in found:
-                asg = by_name.get(sub.notebook) or single
-                label = sub.student if single else f"{sub.student}/{sub.notebook}"
-                if sub.missing:
-                    result = runner.Result.not_submitted(asg, sub.student)
-                    recorded.result()
-                    if recorder:
-                        recorder.record(asg, result, "")
-                    reports[_key(result.as_dict())] = result.as_dict()
-                    progress.line(label, f"{_summary(result.as_dict())} (not submitted)")
-                    continue
-                if sub.path is None:
-                    row = _row(sub, single, "ungradable", sub.problem)
-                    reports[_key(row)] = row
-                    progress.line(label, _summary(row))
-                    continue
-                try:
-                    data = read_submission(sub.path)
-                except SubmissionError as exc:
-                    row = _row(sub, single, "ungradable", str(exc))
-                    reports[_key(row)] = row
-                    progress.line(label, _summary(row))
-                    continue
-                digest = hashlib.sha256(data).hexdigest()
-                del data  # read again when its turn comes: a batch never holds every notebook in memory
-                previous = gradebook.load_result(course, aid, sub.student, asg.notebook) if db_url else None
-                if previous and previous.get("submission_sha256") == digest and not force:
-                    row = {k: v for k, v in previous.items() if k != "submission_sha256"}
-                    reports[(sub.student, asg.notebook)] = row
-                    progress.line(label, f"already graded, skipped ({_summary(row)})")
-                    continue
-                todo.append((sub, digest))
+            todo = _triage(found, by_name, single, course, db_url, force, recorder, recorded,
+                           reports, progress)
             # What each known misconception answers, so that a wrong answer can be named (autograder/diagnosis.py).
             known = {name: diagnosis.known(course, asg, use_sandbox=not unsafe_no_sandbox, timeout=timeout,
                                            stream=stream) for name, asg in by_name.items()} if todo else {}
@@ -191,11 +176,63 @@ def main(*, submissions: list[Path], assignment: str, course: Path, json_path: P
         recorded.result()  # raises GradebookError here if there was nothing to grade
     keys = dict.fromkeys((sub.student, sub.notebook or (single.notebook if single else "")) for sub in found)
     ordered = [reports[key] for key in keys if key in reports]
-    if json_path is not None:
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        head = {"assignment": aid, **({"shard": shard} if spec else {})}
-        Path(json_path).write_text(json.dumps({**head, "submissions": ordered}, indent=1) + "\n", encoding="utf-8")
-    return 0
+    return BatchReport(aid, ordered, shard if spec else None)
+
+
+def _check_options(timeout: float, budget: float, workers: int | None, unsafe: bool) -> int:
+    """Refuse options out of range, and a machine without the sandbox; the number of workers to use."""
+    if unsafe:
+        sandbox.check_unsafe_allowed()
+    else:
+        sandbox.check_available()
+    if timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds.")
+    if budget <= 0:
+        raise UsageError("--budget must be a positive number of seconds.")
+    workers = max(1, workers or os.cpu_count() or 1)
+    if workers > sandbox.MAX_WORKERS:
+        raise UsageError(f"--workers is at most {sandbox.MAX_WORKERS}.")
+    return workers
+
+
+def _triage(found: list[Submission], by_name: dict, single, course: Path, db_url: str | None, force: bool,
+            recorder, recorded, reports: dict, progress: _Progress) -> list[tuple[Submission, str]]:
+    """What needs a kernel: (submission, digest) to grade. A notebook not submitted is recorded at once, one that
+    cannot be read is reported, and one graded before with the same bytes is skipped (unless `force`)."""
+    todo: list[tuple[Submission, str]] = []
+    for sub in found:
+        asg = by_name.get(sub.notebook) or single
+        label = sub.student if single else f"{sub.student}/{sub.notebook}"
+        if sub.missing:
+            result = results.Result.not_submitted(asg, sub.student)
+            recorded.result()
+            if recorder:
+                recorder.record(asg, result, "")
+            reports[_key(result.as_dict())] = result.as_dict()
+            progress.line(label, f"{_summary(result.as_dict())} (not submitted)")
+            continue
+        if sub.path is None:
+            row = _row(sub, single, "ungradable", sub.problem)
+            reports[_key(row)] = row
+            progress.line(label, _summary(row))
+            continue
+        try:
+            data = read_submission(sub.path)
+        except SubmissionError as exc:
+            row = _row(sub, single, "ungradable", str(exc))
+            reports[_key(row)] = row
+            progress.line(label, _summary(row))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        del data  # read again when its turn comes: a batch never holds every notebook in memory
+        previous = gradebook.load_result(course, asg.id, sub.student, asg.notebook) if db_url else None
+        if previous and previous.get("submission_sha256") == digest and not force:
+            row = {k: v for k, v in previous.items() if k != "submission_sha256"}
+            reports[(sub.student, asg.notebook)] = row
+            progress.line(label, f"already graded, skipped ({_summary(row)})")
+            continue
+        todo.append((sub, digest))
+    return todo
 
 
 def _workers(count: int, by_name: dict, course: Path, tmp: Path, timeout: float, budget: float, unsafe: bool) -> list:
@@ -215,7 +252,7 @@ def _workers(count: int, by_name: dict, course: Path, tmp: Path, timeout: float,
     return out
 
 
-def _grade_in_worker(grader, asg, sub: Submission, data: bytes, budget: float) -> runner.Result:
+def _grade_in_worker(grader, asg, sub: Submission, data: bytes, budget: float) -> results.Result:
     """One submission in a worker; a worker that ends mid-way gets one more try in a new worker (it may have been
     the machine, not the notebook), then the submission is ungradable with the reason."""
     attempt = 1
@@ -223,11 +260,11 @@ def _grade_in_worker(grader, asg, sub: Submission, data: bytes, budget: float) -
         try:
             # The budget bounds the kernel's work; the rest is the worker's own start and a margin.
             answer = grader.grade(sub.student, asg.notebook, data, learner_files(sub.folder), wait=budget + 180)
-            return runner.Result.from_worker(answer, asg, sub.student, asg.notebook)
+            return results.Result.from_worker(answer, asg, sub.student, asg.notebook)
         except worker_mod.WorkerDied as exc:
             print(f"tpm-grade: {sub.student}: {exc} (attempt {attempt})", file=sys.stderr, flush=True)
             if attempt == 2 or exc.timed_out:
-                return runner.Result(sub.student, asg.notebook, "ungradable", reason=str(exc))
+                return results.Result(sub.student, asg.notebook, "ungradable", reason=str(exc))
             attempt += 1
 
 
@@ -243,14 +280,14 @@ def _grade_all(todo, by_name, course, recorder, tmp, workers, timeout, budget, u
     def assignment_of(sub: Submission):
         return by_name.get(sub.notebook) or single
 
-    def work(sub: Submission) -> runner.Result:
+    def work(sub: Submission) -> results.Result:
         if stop.is_set():
             raise KeyboardInterrupt
         slot = slots.get()
         started = time.monotonic()
         try:
             try:
-                data = read_submission(sub.path)
+                data = read_submission(sub.path)  # type: ignore[arg-type]  # _triage queues only subs with a path
             except SubmissionError:
                 data = b""   # changed since it was listed: graded as what it is now (unreadable)
             result = _grade_in_worker(graders[slot], assignment_of(sub), sub, data, budget)

@@ -13,34 +13,25 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import warnings
 from pathlib import Path
 
 import nbformat
 
-from autograder import course_config
+from autograder import course_config, nbgrader_bridge
 from autograder.assignment import Assignment, with_instantiated_tests
+from autograder.errors import GradeError
 from autograder.files import atomic_write
-from autograder.release import nbgrader_cause, nbgrader_env
-from autograder.runner import Result
+from autograder.results import Result
 
 
-class GradebookError(RuntimeError):
+class GradebookError(GradeError):
     """The gradebook could not be prepared or written; the message says why."""
 
 
 def _open(db_url: str):
-    """nbgrader's Gradebook (its tools on PATH), stamping a new gradebook in this process (nbgrader_command)."""
-    from nbgrader.api import Gradebook
-
-    from autograder import nbgrader_command
-
-    os.environ["PATH"] = nbgrader_env()["PATH"]
-    nbgrader_command.install()   # a new gradebook is stamped without starting the alembic command line
-    return Gradebook(db_url)
+    return nbgrader_bridge.open_gradebook(db_url)
 
 
 def default_url(course: Path) -> str:
@@ -248,19 +239,17 @@ def _generate(course: Path, aid: str, db_url: str) -> None:
         # The URL (it may hold a password) travels in the environment, never in argv, which /proc shows everyone.
         Path(scratch, "nbgrader_config.py").write_text(
             f"import os\nc = get_config()\nc.CourseDirectory.db_url = os.environ[{ENV_URL!r}]\n", encoding="utf-8")
-        command = [sys.executable, "-m", "autograder.nbgrader_command", "generate_assignment", aid, "--force",
-                   f"--CourseDirectory.root={scratch}",
+        args = ["generate_assignment", aid, "--force", f"--CourseDirectory.root={scratch}",
                    # the course row nbgrader's Gradebook creates; PostgreSQL enforces the foreign key, SQLite does not
                    f"--CourseDirectory.course_id={layout.course_id}",
                    "--CourseDirectory.source_directory=source", "--CourseDirectory.release_directory=release",
                    f"--IncludeHeaderFooter.header={layout.header}", f"--IncludeHeaderFooter.footer={layout.footer}"]
-        done = subprocess.run(command, cwd=scratch, env={**nbgrader_env(), ENV_URL: db_url},
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            last = nbgrader_cause(done.stderr)
+        try:
+            nbgrader_bridge.run(args, cwd=Path(scratch), extra_env={ENV_URL: db_url})
+        except nbgrader_bridge.NbgraderFailed as exc:
             password = parse_url(db_url).password
-            last = last.replace(password, "***") if password else last
-            raise GradebookError(f"could not record {aid} in the gradebook: {last}")
+            last = str(exc).replace(password, "***") if password else str(exc)
+            raise GradebookError(f"could not record {aid} in the gradebook: {last}") from None
 
 
 def result_path(course: Path, aid: str, student: str, notebook: str | None = None) -> Path:

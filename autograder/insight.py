@@ -1,7 +1,10 @@
 """`tpm-grade insight`: what a cohort got wrong, and why, from what grading recorded (no regrading).
 
 It reads the result files `tpm-grade grade` kept (`COURSE/tpm-grade-results/ID/`), one per student and
-notebook, and writes one self-contained HTML page (and, with --json, the same numbers as JSON):
+notebook, and the scores in the gradebook (`--db-url`, else $TPM_GRADE_DB_URL, else the course's), which
+include hand grades; with no gradebook (or none that has the assignment) the scores are the result files'
+autograded ones, and the page says which. It writes one self-contained HTML page (and, with --json, the
+same numbers as JSON):
 - the score distribution (a histogram);
 - per question: the share of students who passed it, left it missing, whose code raised an error, or ran
   out of time; its discrimination; the known misconceptions seen, with counts and the share of the cohort
@@ -24,12 +27,13 @@ import math
 from collections import Counter
 from pathlib import Path
 
-from autograder import course_config
+from autograder import course_config, gradebook, records
+from autograder.errors import GradeError
 
 UNMATCHED_SHOWN = 10   # most frequent unexplained wrong values listed per question
 
 
-class InsightError(ValueError):
+class InsightError(GradeError):
     """Nothing to report on as asked; the message says why."""
 
 
@@ -71,13 +75,38 @@ def point_biserial(passed: list[int], rest: list[float]) -> float | None:
 
 
 def _value_text(answer: dict) -> str:
+    """One wrong answer as text to group by: its value, or what it produced (an SQL answer's rows)."""
+    from autograder.diagnosis import PRODUCED
+
+    if PRODUCED in answer:
+        answer = {PRODUCED: answer[PRODUCED]}
     if len(answer) == 1:
         (value,) = answer.values()
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return json.dumps(answer, sort_keys=True, ensure_ascii=False)
 
 
-def analyse(course: Path, aid: str, threshold: float = 50.0) -> dict:
+def gradebook_scores(course: Path, aid: str, db_url: str | None) -> dict[str, tuple[float, float, bool]] | None:
+    """student -> (score, max score, hand grading pending) from the gradebook; None when the course has no
+    gradebook with this assignment. A gradebook named with --db-url must exist and hold it."""
+    url = records.url_for(course, db_url)
+    if db_url is None and not records.exists(url):
+        return None
+    from autograder.export import read_scores
+
+    with records.open_gradebook(url) as gb:
+        try:
+            _everyone, maxima, cells = read_scores(gb, [aid])
+        except records.RecordsError:
+            if db_url is not None:
+                raise
+            return None
+    return {student: (cell.score or 0.0, maxima[aid], cell.pending) for (student, _), cell in cells.items()}
+
+
+def analyse(course: Path, aid: str, threshold: float = 50.0,
+            scores_from: dict[str, tuple[float, float, bool]] | None = None) -> dict:
+    """The numbers of the page; `scores_from` (gradebook_scores) replaces each student's autograded total."""
     results = read_results(course, aid)
     n = len(results)
     order: list[str] = []
@@ -88,7 +117,9 @@ def analyse(course: Path, aid: str, threshold: float = 50.0) -> dict:
     explanations: dict[str, str] = {}
     questions = []
     for qid in order:
-        statuses, seen, unmatched = Counter(), Counter(), Counter()
+        statuses: Counter[str] = Counter()
+        seen: Counter[str] = Counter()
+        unmatched: Counter[str] = Counter()
         passed, rest = [], []
         for r in results:
             q = next((q for q in r["questions"] if q["id"] == qid), None)
@@ -111,11 +142,16 @@ def analyse(course: Path, aid: str, threshold: float = 50.0) -> dict:
                                for mid, count in seen.most_common()],
             "unmatched": [{"value": value, "count": count} for value, count in unmatched.most_common(UNMATCHED_SHOWN)],
         })
-    scores = [{"student": r["student"], "score": r["score"], "max_score": r["max_score"],
-               "percent": round(100 * r["score"] / r["max_score"], 2) if r["max_score"] else 0.0} for r in results]
+    totals = {r["student"]: (r["score"], r["max_score"], False) for r in results}
+    if scores_from is not None:
+        totals.update({s: scores_from[s] for s in totals if s in scores_from})
+    scores = [{"student": s, "score": score, "max_score": top,
+               "percent": round(100 * score / top, 2) if top else 0.0} for s, (score, top, _) in totals.items()]
     below = sorted((s for s in scores if s["percent"] < threshold), key=lambda s: (s["percent"], s["student"]))
     return {"assignment": aid, "students": n, "threshold": threshold, "questions": questions,
-            "below_threshold": below, "scores": scores, "explanations": explanations}
+            "below_threshold": below, "scores": scores, "explanations": explanations,
+            "scores_from": "gradebook" if scores_from is not None else "results",
+            "hand_grading_pending": sorted(s for s, (_, _, pending) in totals.items() if pending)}
 
 
 def _histogram(scores: list[dict]) -> str:
@@ -170,7 +206,12 @@ def render(report: dict) -> str:
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}"
         "code{background:#f4f4f4}</style>", "</head>", "<body>",
         f"<h1>Cohort insight: {e(report['assignment'])}</h1>",
-        f"<p>{report['students']} student(s) graded. Read from what <code>tpm-grade grade</code> recorded.</p>",
+        f"<p>{report['students']} student(s) graded. Read from what <code>tpm-grade grade</code> recorded; "
+        + ("scores from the gradebook, hand grades included"
+           + (f" ({len(report['hand_grading_pending'])} still wait for a hand grade)"
+              if report["hand_grading_pending"] else "")
+           if report["scores_from"] == "gradebook" else "scores autograded only (no gradebook with this assignment)")
+        + ".</p>",
         "<h2>Score distribution</h2>",
         '<img id="distribution" alt="Histogram of the scores" '
         f'src="data:image/png;base64,{_histogram(report["scores"])}">',
@@ -188,11 +229,12 @@ def render(report: dict) -> str:
 
 
 def main(*, assignment: str, course: Path, output: Path, json_path: Path | None = None,
-         threshold: float = 50.0) -> int:
+         threshold: float = 50.0, db_url: str | None = None) -> int:
     if not 0 <= threshold <= 100:
         raise InsightError(f"--threshold is a percentage from 0 to 100, not {threshold:g}.")
     course_config.load(course)   # a broken course config is reported in one line
-    report = analyse(Path(course), assignment, threshold)
+    gradebook.refuse_password_in_argv(db_url)
+    report = analyse(Path(course), assignment, threshold, gradebook_scores(Path(course), assignment, db_url))
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     Path(output).write_text(render(report), encoding="utf-8")
     if json_path is not None:

@@ -33,6 +33,7 @@ from jupyter_client.connect import write_connection_file
 
 from autograder import sandbox
 from autograder.forkserver import ForkFailed, Forkserver
+from autograder.trusted import FetchFailed
 
 OUTPUT_LIMIT = 200_000        # characters of output kept per cell for the autograded notebook
 FETCH_LIMIT = 5_000_000       # characters a fetched value may take as JSON
@@ -54,10 +55,6 @@ class CellResult:
     ename: str = ""
     evalue: str = ""
     flooded: bool = False                        # more output than the limit: the kernel is not trusted after
-
-
-class FetchFailed(Exception):
-    """A value could not be read from the learner's kernel; the message is for the learner."""
 
 
 class NotPlain:
@@ -225,7 +222,8 @@ class Kernel:
         self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
                                      start_new_session=True)
         os.close(log)
-        if not select.select([self.proc.stdout], [], [], 60)[0] or self.proc.stdout.readline() != b"ready\n":
+        # stdout=PIPE, so proc.stdout is never None (typeshed types it Optional for every Popen).
+        if not select.select([self.proc.stdout], [], [], 60)[0] or self.proc.stdout.readline() != b"ready\n":  # type: ignore[type-var, union-attr]  # see above
             raise ForkFailed(f"the sandbox did not start ({self._log_tail('sandbox.log')})")
         placeholder = _leaf(self.proc.pid)   # `sh`, soon `sleep`: the same process, in the sandbox's namespaces
         if placeholder is None or placeholder == self.proc.pid:
@@ -233,7 +231,7 @@ class Kernel:
         limits = {"RLIMIT_AS": self.limits.memory_bytes, "RLIMIT_FSIZE": self.limits.file_bytes,
                   "RLIMIT_NOFILE": self.limits.open_files, "RLIMIT_CPU": self.limits.cpu_seconds,
                   "RLIMIT_NPROC": sandbox.user_processes() + self.limits.processes}
-        pid = self.forkserver.spawn({
+        pid = self.forkserver.spawn({  # type: ignore[union-attr]  # start() calls this only with a fork server
             "target": placeholder, "log": str(own / "kernel.log"), "cwd": str(self.scratch / "work"),
             "env": {**sandbox.environment(self.scratch), **extra_env, "PWD": str(self.scratch / "work")},   # as bwrap
             "argv": args, "limits": limits})
@@ -248,6 +246,8 @@ class Kernel:
         jupyter_client's wait_for_ready does the same with fixed sleeps (a heartbeat wait, a 0.2 s flush of
         iopub), a third of a second idle at every start; messages for other requests are ignored anyway.
         """
+        if self.client is None:   # start() connects it just before
+            raise KernelDied("it is not connected")
         shell, iopub = self.client.shell_channel, self.client.iopub_channel
         poller = zmq.Poller()
         poller.register(shell.socket, zmq.POLLIN)
@@ -271,7 +271,7 @@ class Kernel:
 
     def _check_started(self, deadline: float) -> None:
         if not self.alive():
-            status = self.proc.poll() if self.pidfd < 0 else "unknown"
+            status = self.proc.poll() if self.proc is not None and self.pidfd < 0 else "unknown"
             self.stop()
             raise KernelDied(f"exit status {status}: {self._log_tail()}")
         if time.monotonic() > deadline:
@@ -320,17 +320,19 @@ class Kernel:
     # -- running code ------------------------------------------------------------------------------
     def _interrupt(self) -> None:
         # ipykernel handles interrupt_request by signalling itself: no signal has to cross the sandbox.
+        if self.client is None:   # not started, or stopped: nothing to interrupt
+            return
         msg = self.client.session.msg("interrupt_request", content={})
         with contextlib.suppress(zmq.ZMQError):   # unanswered, it is killed after the grace time anyway
             self.client.control_channel.send(msg)
 
-    def execute(self, code: str, timeout: float, *, limit: int = OUTPUT_LIMIT) -> CellResult:
+    def execute(self, code: str, timeout: float, *, limit: int = OUTPUT_LIMIT) -> CellResult:  # noqa: C901 - one branch per kernel message type, in one read loop
         """Run `code`; wait at most `timeout` seconds, then interrupt, then kill.
 
         The status comes from the shell channel's execute_reply, which a flooded output channel
         cannot lose; outputs come from iopub, capped at `limit` characters.
         """
-        if not self.alive():
+        if not self.alive() or self.client is None:
             return CellResult("died", ename="KernelDied", evalue="the kernel is not running")
         try:
             msg_id = self.client.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
@@ -346,7 +348,7 @@ class Kernel:
         deadline = time.monotonic() + timeout
         while True:
             now = time.monotonic()
-            if reply is not None and (idle or now > replied_at + REPLY_GRACE):
+            if reply is not None and replied_at is not None and (idle or now > replied_at + REPLY_GRACE):
                 break
             if now > deadline and interrupted_at is None:
                 self._interrupt()

@@ -22,13 +22,14 @@ from pathlib import Path
 import yaml
 
 from autograder import course_config
+from autograder.errors import GradeError
 
 FILE = "misconceptions.yaml"
 FIELDS = {"id": str, "question": str, "answer": str, "misconception": str, "explanation": str, "code": str}
 ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
-class MisconceptionError(ValueError):
+class MisconceptionError(GradeError):
     """A misconceptions file cannot be read; the message names the file and the entry."""
 
 

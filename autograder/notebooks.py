@@ -30,7 +30,8 @@ def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    kept = {"tpmkit": nb.metadata["tpmkit"]} if "tpmkit" in nb.metadata else {}   # the released-notebook mark
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}, **kept}
     return nb
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autograder.assignment import Assignment
+from autograder.assignment import Assignment, SourceCell
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ def _grade_id(cell) -> str | None:
 
 def build(assignment: Assignment, cells: list) -> Plan:
     """`cells` are the submission's cells (dicts as read from JSON, already checked to be a list)."""
-    by_grade = {c.grade_id: c for c in assignment.cells if c.grade_id}
-    by_cell_id = {c.cell_id: c for c in assignment.cells if c.cell_id}
+    by_grade: dict[str | None, SourceCell] = {c.grade_id: c for c in assignment.cells if c.grade_id}
+    by_cell_id: dict[str | None, SourceCell] = {c.cell_id: c for c in assignment.cells if c.cell_id}
     # Notebooks older than nbformat 4.5 (all of nbgrader's examples) have no cell ids: an unmarked cell the
     # learner left as it was is known by its text, so it is the source's cell, not one the learner added.
     by_text: dict[tuple[str, str], list] = {}
@@ -76,7 +76,7 @@ def build(assignment: Assignment, cells: list) -> Plan:
         if match is not None and match.cell_type == cell_type:
             anchor = match.index
             if match.role in ("answer", "written") and match.grade_id not in answers:
-                answers[match.grade_id] = _text(cell)
+                answers[match.grade_id] = _text(cell)  # type: ignore[index]  # an answer cell has one (assignment.py)
                 continue
             if match.role in ("answer", "written"):
                 # A duplicated answer cell: it still runs, as a cell the learner added.

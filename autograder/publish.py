@@ -17,23 +17,27 @@ import shutil
 import subprocess
 from pathlib import Path
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+from autograder import defaults
+from autograder.errors import GradeError
+
+KIT_ROOT = defaults.KIT_ROOT
 # Committed paths that travel (a folder means everything committed under it).
 INCLUDE = ("course", "exercises", "tpmkit", "autograder", "jupyter-config", "pyproject.toml", "environment.yml",
            ".gitignore", "scripts/install-system-packages.sh", "docs/learning.md",
            "templates/ci/github-actions.yml", "templates/ci/github-classroom.yml", "templates/ci/gitlab-ci.yml")
-# Development tools inside the shipped packages that read solutions/ or the tests.
-EXCLUDE = ("autograder/bench.py", "autograder/scratch.py", "tpmkit/sql_bench.py")
+# Development tools inside the shipped packages that read solutions/ or the tests (the benchmarks are in bench/,
+# which does not travel).
+EXCLUDE = ("autograder/scratch.py",)
 LEARNER_TEMPLATES = KIT_ROOT / "templates" / "learner"
 
 
-class PublishError(ValueError):
+class PublishError(GradeError):
     """The kit cannot be published as asked; one sentence says why."""
 
 
 def committed_files(root: Path) -> list[str]:
     """Paths git tracks in `root`, as it has them now (committed or staged)."""
-    done = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, text=True)
+    done = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, text=True)  # noqa: S607 - the instructor's own git, from PATH
     if done.returncode != 0:
         raise PublishError(f"{root} is not a git checkout of the kit (git ls-files failed: "
                            f"{done.stderr.strip()[:200]}).")
@@ -86,7 +90,7 @@ def init_repository(dest: Path) -> bool:
     identity = ["-c", "user.name=TPM Kit", "-c", "user.email=tpm-kit@localhost", "-c", "commit.gpgsign=false"]
     for command in (["init", "-q", "-b", "main"], ["add", "-A"],
                     [*identity, "commit", "-q", "-m", "TPM Kit for learners (tpm-grade publish learner)"]):
-        subprocess.run(["git", *command], cwd=dest, check=True, capture_output=True)
+        subprocess.run(["git", *command], cwd=dest, check=True, capture_output=True)  # noqa: S607 - the instructor's own git, from PATH
     return True
 
 

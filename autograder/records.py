@@ -7,17 +7,16 @@ creates it: a command with nothing to read says so instead of leaving an empty g
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import gradebook
-from autograder.release import nbgrader_env
+from autograder import gradebook, nbgrader_bridge
+from autograder.errors import GradeError
 
 
-class RecordsError(ValueError):
+class RecordsError(GradeError):
     """The gradebook cannot be read as asked; the message says why and what to do."""
 
 
@@ -62,12 +61,10 @@ def open_gradebook(url: str, *, create: bool = False) -> Iterator:
         raise RecordsError(f"there is no gradebook at {sqlite_file(url)} yet: import a roster "
                            "(tpm-grade roster import) or grade submissions (tpm-grade grade) first.")
     gradebook.check_reachable(url)   # a database server that cannot be reached: one line, not a traceback
-    from nbgrader.api import Gradebook
     from sqlalchemy.exc import SQLAlchemyError
 
-    os.environ["PATH"] = nbgrader_env()["PATH"]   # nbgrader runs `alembic` when it creates a gradebook
     try:
-        gb = Gradebook(url)
+        gb = nbgrader_bridge.open_gradebook(url)
     except SQLAlchemyError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RecordsError(f"cannot open the gradebook at {gradebook.shown(url)}: {first}") from None

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import gradebook, records
+from autograder.errors import GradeError
 from autograder.submissions import STUDENT_ID
 
 
-class RosterError(ValueError):
+class RosterError(GradeError):
     """The roster file cannot be imported; the message names the row or column and what to do."""
 
 
@@ -84,7 +85,7 @@ def _rows(path: Path) -> list[list[str]]:
         raise RosterError(f"{path.name} is not a readable CSV file ({exc}).") from None
 
 
-def read(path: Path, *, id_column: str | None = None) -> list[Entry]:
+def read(path: Path, *, id_column: str | None = None) -> list[Entry]:  # noqa: C901 - one branch per roster layout and column
     """Every student in the roster file, checked; raises RosterError on the first problem."""
     path = Path(path)
     rows = _rows(path)
@@ -166,7 +167,7 @@ def import_roster(*, path: Path, course: Path, db_url: str | None = None, id_col
     with gradebook.exclusive(url), records.open_gradebook(url, create=True) as gb:   # one writer at a time
         before = {s.id for s in records.students(gb)}
         for entry in entries:
-            fields = {"first_name": entry.first_name, "last_name": entry.last_name}
+            fields: dict[str, str | None] = {"first_name": entry.first_name, "last_name": entry.last_name}
             if entry.email is not None:
                 fields["email"] = entry.email or None
             if entry.lms_user_id is not None:

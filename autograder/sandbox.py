@@ -33,9 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tpmkit
+from autograder.errors import GradeError, UsageError
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(GradeError):
     """The sandbox cannot be set up here; the message says why and what to do."""
 
 
@@ -55,14 +56,14 @@ UID_BASE = 61000
 def sandbox_uid(slot: int) -> int:
     """A uid no other grader running at the same time uses: RLIMIT_NPROC counts every process of a uid."""
     if not 0 <= slot < MAX_WORKERS:
-        raise ValueError(f"--workers is at most {MAX_WORKERS}.")
+        raise UsageError(f"--workers is at most {MAX_WORKERS}.")
     return UID_BASE + (os.getpid() % 4096) * MAX_WORKERS + slot
 
 
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/hosts",
                 "/etc/nsswitch.conf", "/etc/alternatives", "/etc/fonts")  # fonts: matplotlib, no "Fontconfig error"
 # Inside the jail: a fresh tmpfs on every start, so configuration a previous kernel wrote is gone.
-FRESH = Path("/tmp")
+FRESH = Path("/tmp")  # noqa: S108 - the sandbox's own fresh tmpfs, not the host's
 
 
 def _ancestors(path: Path) -> list[Path]:
@@ -114,7 +115,7 @@ def _bwrap_mounts(scratch: Path, binds: tuple[Path, ...], ro_files: tuple[Path, 
     for name in SYSTEM_FILES:
         args += ["--ro-bind-try", name, name]
     # A fresh /tmp first: the binds below may lie under /tmp (a kit cloned there) and must stay visible.
-    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]  # noqa: S108 - a fresh tmpfs
     made: set[Path] = set()
     for path in [*readonly_paths(), scratch, *binds, *ro_files]:
         for parent in _ancestors(path):
@@ -204,7 +205,7 @@ def check_available() -> None:
                if shutil.which(tool) is None]
     if missing:
         raise SandboxUnavailable(f"{', '.join(missing)} not found: install the Debian/Ubuntu package bubblewrap "
-                                 "(`make sandbox` does it), or pass --unsafe-no-sandbox for trusted notebooks.")
+                                 "(`make test` installs it), or pass --unsafe-no-sandbox for trusted notebooks.")
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="tpm-sandbox-check-") as tmp:

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import copy
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from autograder import notebooks
-from autograder.release import nbgrader_cause, nbgrader_env
+from autograder import nbgrader_bridge, notebooks
+from autograder.errors import GradeError
 
 
-class GradingError(RuntimeError):
+class GradingError(GradeError):
     """A stock nbgrader step failed; the message carries its last line of output."""
 
 
@@ -35,14 +33,14 @@ def fill_answers(released: nbformat.NotebookNode, source: nbformat.NotebookNode,
     except the cells named in `overrides` (grade_id -> source), which get that text instead."""
     overrides = dict(overrides or {})
     solutions = {notebooks.nbgrader_id(c): c for c in source.cells
-                 if c.metadata.get("nbgrader", {}).get("solution")}
+                 if c.metadata.get("nbgrader", {}).get("solution") and notebooks.nbgrader_id(c)}
     unknown = set(overrides) - set(solutions)
     if unknown:
         raise KeyError(f"no answer cell with grade_id {', '.join(sorted(unknown))}")
     filled = copy.deepcopy(released)
     for cell in filled.cells:
         grade_id = notebooks.nbgrader_id(cell)
-        if grade_id in solutions:
+        if grade_id and grade_id in solutions:
             cell.source = overrides.pop(grade_id, None) or notebooks.solution_text(solutions[grade_id].source)
     return filled
 
@@ -55,10 +53,10 @@ class ScratchCourse:
         self.kit_root = Path(kit_root).resolve()
 
     def _nbgrader(self, *args: str) -> None:
-        command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={self.root}"]
-        done = subprocess.run(command, cwd=self.root, env=nbgrader_env(), capture_output=True, text=True)
-        if done.returncode != 0:
-            raise GradingError(f"nbgrader {args[0]} failed: {nbgrader_cause(done.stderr)}")
+        try:
+            nbgrader_bridge.run([*args, f"--CourseDirectory.root={self.root}"], cwd=self.root, stock=True)
+        except nbgrader_bridge.NbgraderFailed as exc:
+            raise GradingError(f"nbgrader {args[0]} failed: {exc}") from None
 
     def generate(self, aid: str) -> None:
         shutil.copytree(self.kit_root / "solutions" / aid, self.root / "source" / aid, dirs_exist_ok=True,

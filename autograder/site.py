@@ -26,7 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+from autograder import defaults
+from autograder.errors import GradeError
+
+KIT_ROOT = defaults.KIT_ROOT
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CONTROL_NOTE = ('<p class="tpmkit-widget-static"><i>Interactive control: open this lesson in JupyterLab '
                 "(make lab) to use it.</i></p>")
@@ -34,7 +37,7 @@ LESSON = re.compile(r"\d\d-[a-z0-9-]+\.ipynb")
 CELL_TIMEOUT = 600
 
 
-class SiteError(RuntimeError):
+class SiteError(GradeError):
     """The site could not be built; the message says which lesson or step, and why."""
 
 
@@ -153,7 +156,7 @@ def build(dest: Path, *, root: Path = KIT_ROOT, stream=None) -> dict:
                 extra.unlink()   # the progress page shows a learner's own progress: nothing to show on a site
         # The lessons' quiz answers and progress go to a throwaway file, never the builder's own.
         env = {**os.environ, "TPMKIT_PROGRESS": str(Path(tmp) / "progress.json"), "TPMKIT_LEARNER": "website"}
-        manifest = {"lessons": []}
+        manifest: dict[str, list[dict[str, object]]] = {"lessons": []}
         for i, path in enumerate(sorted(src.glob("*.ipynb")), 1):
             started = time.monotonic()
             print(f"[{i}/{len(found)}] running {path.stem} ...", end=" ", file=stream, flush=True)

@@ -29,6 +29,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from autograder.errors import GradeError
+
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}")  # so never '.', '..', '' or anything with '/'
 NOTEBOOK_MAX_BYTES = 20 * 1024**2   # a submission larger than this is not a notebook a learner wrote
 ZIP_MAX_BYTES = 500 * 1024**2
@@ -38,7 +40,7 @@ SYMLINK = "is a symbolic link; submit the notebook file itself"
 MEMBER_ERRORS = (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error)
 
 
-class SubmissionError(ValueError):
+class SubmissionError(GradeError):
     """A path given on the command line cannot be used at all; the message says why."""
 
 
@@ -61,6 +63,7 @@ def learner_files(folder: Path | None) -> dict[str, bytes]:
     visible, non-notebook files of that one folder, read without following links, within a cap. Subfolders
     are not read: a folder can be swapped for a link between listing and reading, a file opened with
     O_NOFOLLOW cannot."""
+    out: dict[str, bytes]
     out, total = {}, 0
     if folder is None:
         return out
@@ -192,17 +195,19 @@ def _from_file(path: Path, names: list[str]) -> Submission:
     return Submission(path.stem, path)
 
 
-def _zip_wrapper(entries: list[tuple[PurePosixPath, str]]) -> str | None:
+def _zip_wrapper(entries: list[tuple[PurePosixPath, str]], aid: str) -> str | None:
     """The one top folder of a zip of the `submitted` folder itself (every file is at least two folders
-    down), else None. `entries` are (path, kind) with kind 'dir', 'file' or 'link'."""
+    down), else None. `entries` are (path, kind) with kind 'dir', 'file' or 'link'. A zip of one student's
+    folder in nbgrader's layout (STUDENT/AID/NOTEBOOK) has no wrapper: its top folder is the student."""
     tops = {rel.parts[0] for rel, _ in entries}
     deep = all(len(rel.parts) >= {"dir": 1, "link": 2}.get(kind, 3) for rel, kind in entries)
-    if len(tops) == 1 and deep and any(len(rel.parts) > 1 for rel, _ in entries):
+    one_student = all(len(rel.parts) == 3 and rel.parts[1] == aid for rel, kind in entries if kind == "file")
+    if len(tops) == 1 and deep and any(len(rel.parts) > 1 for rel, _ in entries) and not one_student:
         return tops.pop()
     return None
 
 
-def _extract(archive: Path, into: Path) -> tuple[Path, list[Submission]]:
+def _extract(archive: Path, into: Path, aid: str) -> tuple[Path, list[Submission]]:
     """Unpack `archive` into `into`: the folder of students, and one row per student with a member that
     cannot be unpacked safely (nothing of theirs is unpacked). SubmissionError if the zip is unusable."""
     try:
@@ -213,10 +218,11 @@ def _extract(archive: Path, into: Path) -> tuple[Path, list[Submission]]:
         members = zf.infolist()
         if len(members) > ZIP_MAX_FILES or sum(m.file_size for m in members) > ZIP_MAX_BYTES:
             raise SubmissionError(f"{archive.name} is too large to unpack ({len(members)} files).")
-        return _unpack(zf, members, into)
+        return _unpack(zf, members, into, aid)
 
 
-def _unpack(zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], into: Path) -> tuple[Path, list[Submission]]:
+def _unpack(zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], into: Path,  # noqa: C901 - one refusal per hazard
+            aid: str) -> tuple[Path, list[Submission]]:
     problems: dict[str, str] = {}          # student -> the first reason nothing of theirs is unpacked
     unsafe: list[tuple[PurePosixPath, str]] = []
     safe: list[tuple[zipfile.ZipInfo, PurePosixPath, str]] = []
@@ -227,7 +233,7 @@ def _unpack(zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], into: Path) -> 
             unsafe.append((PurePosixPath(*[p for p in rel.parts if p not in ("/", "..")]), member.filename))
         elif not any(_hidden(part) for part in rel.parts):
             safe.append((member, rel, kind))
-    wrapper = _zip_wrapper([(rel, kind) for _, rel, kind in safe])
+    wrapper = _zip_wrapper([(rel, kind) for _, rel, kind in safe], aid)
 
     def inner(rel: PurePosixPath) -> tuple[str, ...]:   # the path below the wrapper folder, if there is one
         return rel.parts[1:] if wrapper and rel.parts[:1] == (wrapper,) else rel.parts
@@ -293,7 +299,7 @@ def discover(paths: list[Path], aid: str, unpack_into: Path, names: list[str] | 
             raise SubmissionError(f"{path} does not exist.")
         try:
             if path.is_file() and path.suffix == ".zip":
-                root, unusable = _extract(path, unpack_into / f"zip{number}")
+                root, unusable = _extract(path, unpack_into / f"zip{number}", aid)
                 found += _from_folder(root, aid, names) + unusable
             elif path.is_file():
                 found.append(_from_file(path, names))

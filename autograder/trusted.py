@@ -24,11 +24,18 @@ import builtins
 import contextlib
 import io
 import threading
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
-from autograder.kernel import FetchFailed
+from autograder.diagnosis import PRODUCED
 from tpmkit.errors import CheckFailed, KitError
+
+
+class FetchFailed(Exception):
+    """A value could not be read from the learner's kernel; the message is for the learner. (The kernel driver
+    raises it; it lives here so that what reads results never imports the driver.)"""
 
 _LOCK = threading.Lock()  # tests print through sys.stdout, which is one per process
 _BUILTINS = set(dir(builtins))
@@ -92,7 +99,7 @@ class _Fetches(ast.NodeTransformer):
 
 @dataclass
 class CompiledTest:
-    code: object                   # compiled, learner names replaced by placeholders
+    code: types.CodeType           # compiled, learner names replaced by placeholders
     expressions: dict[str, str]    # placeholder -> expression to fetch from the learner's kernel
     course_names: frozenset[str] = frozenset()  # course-owned names the test reads (from the replica)
     visible_lines: dict[int, str] = field(default_factory=dict)  # line number -> text, outside hidden tests
@@ -116,7 +123,8 @@ def compile_test(source: str, imports: str, course_names: frozenset[str] = froze
     trusted = own | set(course_names)
     loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     fetches = _Fetches(loaded - trusted)
-    tree = ast.fix_missing_locations(fetches.visit(tree))
+    # visit() is typed to return any node; given a Module it returns that Module (only expressions are replaced).
+    tree = ast.fix_missing_locations(cast(ast.Module, fetches.visit(tree)))
     return CompiledTest(compile(tree, "<test>", "exec"), fetches.expressions,
                         frozenset(loaded & set(course_names) - own), _visible_lines(source))
 
@@ -165,6 +173,29 @@ def _learner_names(tree: ast.AST, imports: str, course_names: frozenset[str]) ->
     return loaded - own
 
 
+def _name_clash(tree: ast.AST, imports: str, course_names: frozenset[str], loaded_first: list[str]) -> str | None:
+    """Why a learner name cannot be fetched once, up front: the test rebinds it after reading it, or a helper in
+    the test has a name of its own that is also the learner's. None when there is no such clash."""
+    # A comprehension's own variable (`[p.id for p in payments]`) is read before its `for` in the source text.
+    comprehension_vars = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension)
+                          for n in ast.walk(c.target) if isinstance(n, ast.Name)}
+    assigned_or_deleted = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                           and isinstance(n.ctx, (ast.Store, ast.Del))} - comprehension_vars
+    # A name the test both reads and rebinds (`del squares`, `squares = old`) is the learner's at first.
+    stored_at, read_at = _store_positions(tree), _read_positions(tree)
+    provided = _bound_names(ast.parse(imports)) | _BUILTINS | set(course_names)
+    for name in sorted((set(loaded_first) | (set(read_at) - provided)) & assigned_or_deleted):
+        if min(read_at[name]) < min(stored_at[name]):
+            return f"it rebinds or deletes `{name}`, which your notebook defines"
+    # A helper's own name (a parameter, a local) that is also a learner name read outside it: compile_test
+    # cannot tell the two apart, so the test runs where both are what they say.
+    local = _function_locals(tree)
+    shadowed = sorted(local & _learner_names(_without_functions(tree), imports, course_names))
+    if shadowed:
+        return f"a helper in it has its own `{shadowed[0]}`, a name your notebook also defines"
+    return None
+
+
 def mode_for(source: str, imports: str, course_names: frozenset[str] = frozenset()) -> tuple[str, str]:
     """Where a test cell can run: ("grader", "") when every learner value it reads can be fetched as plain
     data first (tamper-proof), else ("kernel", why) - it must run in the learner's kernel after their code,
@@ -175,19 +206,9 @@ def mode_for(source: str, imports: str, course_names: frozenset[str] = frozenset
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in imported:
             loaded_first.append(node.id)
-    # A comprehension's own variable (`[p.id for p in payments]`) is read before its `for` in the source text.
-    comprehension_vars = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension)
-                          for n in ast.walk(c.target) if isinstance(n, ast.Name)}
-    assigned_or_deleted = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
-                           and isinstance(n.ctx, (ast.Store, ast.Del))} - comprehension_vars
-    # A name the test both reads and rebinds (`del squares`, `squares = old`) is the learner's at first.
-    for name in sorted(set(loaded_first) & assigned_or_deleted):
-        first_store = min((n.lineno, n.col_offset) for n in ast.walk(tree) if isinstance(n, ast.Name)
-                          and n.id == name and isinstance(n.ctx, (ast.Store, ast.Del)))
-        first_load = min((n.lineno, n.col_offset) for n in ast.walk(tree) if isinstance(n, ast.Name)
-                         and n.id == name and isinstance(n.ctx, ast.Load))
-        if first_load < first_store:
-            return KERNEL, f"it rebinds or deletes `{name}`, which your notebook defines"
+    clash = _name_clash(tree, imports, course_names, loaded_first)
+    if clash:
+        return KERNEL, clash
     reader = next((_call_name(n) for n in ast.walk(tree) if isinstance(n, ast.Call) and _reads_files(n)), None)
     if reader is not None:
         return KERNEL, f"it reads files (`{reader}`), which are beside the notebook in the kernel's folder"
@@ -200,6 +221,9 @@ def mode_for(source: str, imports: str, course_names: frozenset[str] = frozenset
 
     for node in ast.walk(rewritten):
         if isinstance(node, ast.Call):
+            handed = _handed_on(node, fetched)
+            if handed is not None:
+                return KERNEL, f"it hands `{handed}` on to be called, which only the kernel can do"
             called = fetched(node.func)
             if called is not None:
                 return KERNEL, f"it calls `{called}` with arguments worked out while it runs"
@@ -216,6 +240,76 @@ def mode_for(source: str, imports: str, course_names: frozenset[str] = frozenset
             if inside:
                 return KERNEL, f"it expects `{inside[0]}` to raise an exception"
     return GRADER, ""
+
+
+# Callables that call one of their arguments: its position in the call.
+_CALLS_ITS_ARGUMENT = {"map": 0, "filter": 0, "reduce": 0, "partial": 0, "callable": 0, "raises": 1}
+
+
+def _handed_on(call: ast.Call, fetched) -> str | None:
+    """A learner name passed to code that calls it (`map(double, ...)`, `key=rank`, `raises(E, f, 0)`): fetched
+    as plain data it would arrive as a stand-in that cannot be called."""
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+    candidates = [k.value for k in call.keywords if k.arg == "key"]
+    position = _CALLS_ITS_ARGUMENT.get(name)
+    if position is not None and len(call.args) > position:
+        candidates.append(call.args[position])
+    return next((fetched(a) for a in candidates if fetched(a)), None)
+
+
+def _store_positions(tree: ast.AST) -> dict[str, list[tuple[int, int]]]:
+    """Where each name is bound, as the order of evaluation has it: an assignment binds after its value is
+    worked out (`total = round(total, 2)` reads first), and `total += 1` reads before it binds."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    placed: set[int] = set()   # Name nodes bound at the end of their statement
+    for stmt in ast.walk(tree):
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            after = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for bound in (n for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)):
+                out.setdefault(bound.id, []).append(after)
+                placed.add(id(bound))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)) and id(node) not in placed:
+            out.setdefault(node.id, []).append((node.lineno, node.col_offset))
+    return out
+
+
+def _read_positions(tree: ast.AST) -> dict[str, list[tuple[int, int]]]:
+    """Where each name is read: its loads, and the target of `name += ...`, which reads it first."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            out.setdefault(node.id, []).append((node.lineno, node.col_offset))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            out.setdefault(node.target.id, []).append((node.lineno, node.col_offset))
+    return out
+
+
+def _function_locals(tree: ast.AST) -> set[str]:
+    """Names a def or lambda in the test binds for itself: its parameters and what its body assigns."""
+    names: set[str] = set()
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            names |= {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
+            body = fn.body if isinstance(fn.body, list) else [fn.body]
+            names |= {n.id for stmt in body for n in ast.walk(stmt)
+                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return names
+
+
+def _without_functions(tree: ast.AST) -> ast.AST:
+    """The test with each def's and lambda's body left out: what runs at its top level."""
+    class Strip(ast.NodeTransformer):
+        def visit_FunctionDef(self, node):   # noqa: N802 - ast's own visitor name
+            return ast.Pass()
+
+        visit_AsyncFunctionDef = visit_FunctionDef
+
+        def visit_Lambda(self, node):   # noqa: N802 - ast's own visitor name
+            return ast.Constant(None)
+
+    return Strip().visit(ast.parse(ast.unparse(tree)))
 
 
 _FILE_MODULES = {"os", "pathlib", "Path", "glob", "io", "shutil"}
@@ -272,6 +366,9 @@ def evaluate(test: CompiledTest, imports: str, fetch: Callable[[list[str]], list
             shown = str(exc).strip() or "This answer is not right yet."
             if probing and not getattr(exc, "value_free", False):
                 shown = PROBING_FAILED
+            produced = getattr(exc, "produced", None)   # what the answer produced (an SQL answer's rows)
+            if produced is not None and answer is not None:
+                answer = {**answer, PRODUCED: produced}
             return Outcome("failed", shown, answer)
         except AssertionError as exc:
             return Outcome("failed", _failed_assert(test, exc, probing), answer)

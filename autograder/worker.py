@@ -9,7 +9,7 @@ workers' folders replaced by empty ones, no network) and switches for good to an
 before Python starts. Its kernels' sandboxes are then made the unprivileged way (a user namespace).
 
 The main process sends tasks as pickles (it is trusted); the worker answers with JSON only, and the
-main process checks every answer against the assignment (`runner.Result.from_worker`), so nothing a
+main process checks every answer against the assignment (`results.Result.from_worker`), so nothing a
 worker produced is ever unpickled or believed as root.
 """
 
@@ -23,6 +23,10 @@ import struct
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess  # imported where a worker is started
 
 _HEADER = struct.Struct("!Q")
 MAX_ANSWER = 64 * 1024**2   # bytes of JSON a worker may send back for one submission
@@ -110,7 +114,7 @@ def main(argv: list[str]) -> int:
     from autograder import sandbox
 
     incoming, outgoing = int(argv[0]), int(argv[1])
-    setup = pickle.loads(receive(incoming))
+    setup = pickle.loads(receive(incoming))  # type: ignore[arg-type]  # noqa: S301 - the main process's own data; it sends the setup first
     # What a worker that died before us left behind (it was killed before it could clean up).
     shutil.rmtree(setup["root"], ignore_errors=True)
     # Sandboxed kernels are forked from a pre-imported server when this worker owns their user namespace
@@ -126,7 +130,7 @@ def main(argv: list[str]) -> int:
             message = receive(incoming)
             if message is None:
                 return 0
-            student, notebook, data, files = pickle.loads(message)
+            student, notebook, data, files = pickle.loads(message)  # noqa: S301 - from the main process, never from a kernel
             result = runner.grade(setup["asgs"][notebook], student, notebook, data, scratch_root=Path(setup["root"]),
                                   slot=setup["slot"], timeout=setup["timeout"], budget=setup["budget"],
                                   use_sandbox=setup["use_sandbox"], learner_files=files, forkserver=forkserver)
@@ -153,7 +157,7 @@ class Worker:
 
     def __init__(self, setup: dict, *, uid: int | None, own: Path, hide: list[Path], visible: list[Path]):
         self.setup, self.uid, self.own, self.hide, self.visible = setup, uid, Path(own), hide, visible
-        self.proc = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.to_worker = self.from_worker = -1
         self.lock = threading.Lock()
 

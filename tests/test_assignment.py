@@ -112,7 +112,7 @@ def test_files_travel_as_nbgraders_autograde_copies_them_and_links_never(tmp_pat
 
 
 def test_an_nbgrader_failure_is_shown_by_its_cause_not_by_see_the_above_traceback():
-    from autograder.release import nbgrader_cause
+    from autograder.nbgrader_bridge import cause as nbgrader_cause
 
     stderr = """[AutogradeApp | INFO] Copying /c/submitted/foo/ps1/timestamp.txt
 [AutogradeApp | ERROR] There was an error processing assignment: /c/submitted/foo/ps1
@@ -154,3 +154,16 @@ def test_a_learner_file_where_the_course_has_a_folder_is_replaced_not_a_crash(tm
     work.mkdir()
     runner.place_files(work, asg, {"lib": b"not a folder"})
     assert (work / "lib" / "util.py").read_text() == "x = 1\n"
+
+
+def test_a_graded_cell_without_a_grade_id_is_refused_by_its_place(tmp_path):
+    """nbgrader's own validate refuses it; before, the grader took None for an id and graded nothing right."""
+    shutil.copytree(DOCS / "source", tmp_path / "source")
+    path = tmp_path / "source" / "ps1" / "problem1.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("solution"))
+    del nb.cells[index].metadata["nbgrader"]["grade_id"]
+    nbformat.write(nb, str(path))
+    with pytest.raises(AssignmentError, match=rf"problem1.ipynb: cell {index + 1} is an nbgrader \w+ cell without "
+                                              "a grade_id"):
+        load_all(tmp_path, "ps1")

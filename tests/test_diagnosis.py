@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from autograder import ci, diagnosis, feedback, insight, misconceptions, notebooks
+from autograder.records import RecordsError
 from autograder.scratch import fill_answers
 from tests import grading
 from tests.test_answer_keys import hidden_keys
 from tests.test_misconception_files import written_forms
 
 ROOT = Path(__file__).resolve().parent.parent
-PLANTED = {"07-slos": 2, "11-prioritisation-and-delivery": 1, "03-deployments": 1}
+PLANTED = {"07-slos": 2, "11-prioritisation-and-delivery": 1, "03-deployments": 1, "04-sql": 1}
 UNMATCHED = {"q1-answer": "budget_errors = 12345"}   # 07-slos: wrong, and no known misconception's value
 
 
@@ -58,6 +60,33 @@ def test_the_first_misconception_of_the_question_whose_answer_matches_is_named()
     assert known.diagnose("q1", {"x": 1}) == {"id": "a", "explanation": "A."}
     assert known.diagnose("q1", {"x": 2}) is None, "b's value, but b belongs to another question"
     assert known.diagnose("q1", None) is None
+
+
+def test_what_an_answer_produced_is_compared_when_both_say_not_its_text():
+    produced = {"columns": ["n"], "rows": [[1], [2]]}
+    known = diagnosis.Known([{"id": "count-rows", "question": "q", "explanation": "C."}],
+                            {"count-rows": {"q_sql": "SELECT COUNT(*) AS n ...", diagnosis.PRODUCED: produced}},
+                            {"q": 0})
+    same_rows = {"q_sql": "select count(1) as n ...", diagnosis.PRODUCED: produced}
+    assert known.diagnose("q", same_rows)["id"] == "count-rows"
+    other = {"columns": ["n"], "rows": [[1], [3]]}
+    assert known.diagnose("q", {"q_sql": "SELECT COUNT(*) AS n ...", diagnosis.PRODUCED: other}) is None
+    assert diagnosis.tolerance("sql.same_result(q_sql, rows, 'q_sql', tolerance=0.01)") == 0.01
+
+
+def test_of_two_misconceptions_with_the_same_result_the_one_whose_query_reads_alike_is_named():
+    nothing = {"columns": ["user_id"], "rows": []}
+    known = diagnosis.Known(
+        [{"id": "equals-null", "question": "q", "explanation": "E."},
+         {"id": "not-in-with-null", "question": "q", "explanation": "N."}],
+        {"equals-null": {"q_sql": "SELECT user_id FROM users WHERE user_id = NULL", diagnosis.PRODUCED: nothing},
+         "not-in-with-null": {"q_sql": "SELECT user_id FROM users WHERE user_id NOT IN (SELECT user_id FROM orders)",
+                              diagnosis.PRODUCED: nothing}}, {"q": 0})
+    learner = {"q_sql": "select user_id from users where user_id not in (select user_id from orders o)",
+               diagnosis.PRODUCED: nothing}
+    assert known.diagnose("q", learner)["id"] == "not-in-with-null"
+    learner["q_sql"] = "SELECT user_id FROM users WHERE user_id=NULL"
+    assert known.diagnose("q", learner)["id"] == "equals-null"
 
 
 # -- a generated cohort, graded ---------------------------------------------------------------------
@@ -167,7 +196,9 @@ def test_insight_counts_every_misconception_as_planted(insight_07):
         parts = q["passed"] + q["failed"] + q["missing"] + q["error"] + q["timeout"]
         assert abs(parts - 1) < 1e-3, q["id"]
     assert by_q["q1-budget"]["unmatched"] == [{"value": "12345", "count": 1}]
-    assert {"student": "blank", "score": 0.0, "max_score": 12.0, "percent": 0.0} in report["below_threshold"]
+    # Scores come from the gradebook, whose total counts the hand-graded questions too.
+    assert report["scores_from"] == "gradebook"
+    assert {"student": "blank", "score": 0.0, "max_score": 15.0, "percent": 0.0} in report["below_threshold"]
     assert all(s["percent"] < 50 for s in report["below_threshold"])
     assert all(isinstance(q["discrimination"], (float, type(None))) for q in report["questions"])
 
@@ -180,6 +211,34 @@ def test_discrimination_is_the_point_biserial_correlation():
 def test_insight_on_nothing_graded_says_so_in_one_line(tmp_path):
     with pytest.raises(insight.InsightError, match="grade it first"):
         insight.main(assignment="07-slos", course=tmp_path, output=tmp_path / "x.html")
+
+
+def test_insight_takes_scores_from_the_gradebook_hand_grades_included(cohort, tmp_path):
+    """The gradebook's scores count hand grades (an instructor's override here); without a gradebook the page
+    says its scores are autograded only; a --db-url that names no gradebook is refused in one line."""
+    from nbgrader.api import Gradebook
+
+    course, _, _ = cohort
+    copy = tmp_path / "course"
+    shutil.copytree(course, copy, ignore=shutil.ignore_patterns("autograded", "submitted"))
+    with Gradebook(f"sqlite:///{copy / 'gradebook.db'}") as gb:
+        grade = gb.find_grade("q1-budget", "07-slos", "07-slos", "blank")
+        grade.manual_score = grade.max_score
+        points = float(grade.max_score)
+        gb.db.commit()
+    out = tmp_path / "out"
+    insight.main(assignment="07-slos", course=copy, output=out / "i.html", json_path=out / "i.json")
+    blank = next(s for s in insight.analyse(copy, "07-slos", 50, insight.gradebook_scores(copy, "07-slos", None))
+                 ["scores"] if s["student"] == "blank")
+    assert blank["score"] == points and blank["max_score"] == 15.0   # 12 autograded points and 3 hand-graded
+    assert "scores from the gradebook, hand grades included" in (out / "i.html").read_text()
+    with pytest.raises(RecordsError, match="no gradebook"):
+        insight.main(assignment="07-slos", course=copy, output=out / "j.html",
+                     db_url=f"sqlite:///{tmp_path / 'none.db'}")
+    (copy / "gradebook.db").unlink()
+    insight.main(assignment="07-slos", course=copy, output=out / "k.html")
+    assert "scores autograded only" in (out / "k.html").read_text()
+    assert insight.gradebook_scores(copy, "07-slos", None) is None
 
 
 def test_the_insight_and_feedback_pages_render_in_chromium(insight_07, cohort, tmp_path):

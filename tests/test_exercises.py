@@ -106,6 +106,17 @@ def test_misconception_loses_exactly_its_questions(aid, index, scores):
         assert grades[gid].score == expected, f"{gid} ({variant['misconception']})"
 
 
+def test_every_released_notebook_says_it_is_generated_and_where_to_edit():
+    released = sorted((ROOT / "exercises").glob("*/*.ipynb"))
+    assert released
+    for path in released:
+        note = notebooks.read(path).metadata.get("tpmkit", {}).get("generated", "")
+        assert note == release.generated_note(path.parent.name, path.name), path
+        assert (ROOT / "solutions" / path.parent.name / path.name).is_file(), f"{note} names no source"
+    stripped = notebooks.strip(notebooks.read(released[0]))
+    assert "generated" in stripped.metadata["tpmkit"], "tpm-grade strip keeps the mark"
+
+
 def test_committed_exercises_equal_a_fresh_release(tmp_path):
     release.generate(root=ROOT, dest=tmp_path)
     committed = ROOT / "exercises"

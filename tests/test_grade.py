@@ -13,7 +13,7 @@ import zipfile
 import pytest
 
 from autograder import cli, release
-from autograder.release import nbgrader_env
+from autograder.nbgrader_bridge import env as nbgrader_env
 from tests import grading
 from tests.test_exercises import autograded, misconceptions
 

@@ -23,6 +23,7 @@ import pytest
 from nbconvert import HTMLExporter
 
 from autograder import assignment, grade, plan, replica, runner, sandbox, trusted, worker
+from autograder.errors import UsageError
 from tests import grading
 
 SLOS = "07-slos"
@@ -248,7 +249,7 @@ def test_more_workers_than_uids_is_refused(tmp_path):
     grading.require_sandbox()
     course = grading.make_course(tmp_path / "course", [SLOS])
     grading.write(grading.submission(SLOS), tmp_path / "s", "a", SLOS)
-    with pytest.raises(ValueError, match="at most 64"):
+    with pytest.raises(UsageError, match="at most 64"):
         grade.main(submissions=[tmp_path / "s"], assignment=SLOS, course=course, workers=65)
 
 

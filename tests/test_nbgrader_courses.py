@@ -25,7 +25,7 @@ from pathlib import Path
 import nbgrader
 import pytest
 
-from autograder.release import nbgrader_env
+from autograder.nbgrader_bridge import env as nbgrader_env
 from tests import grading
 
 NBGRADER = Path(nbgrader.__file__).parent
@@ -253,8 +253,8 @@ def test_where_stock_nbgrader_is_wrong_tpm_grade_differs_on_purpose(tmp_path):
 def test_a_new_gradebook_is_stamped_with_the_revision_alembic_itself_gives():
     """tpm-grade's nbgrader runs read the schema's head revision in-process (autograder/nbgrader_command.py);
     stock nbgrader asks the alembic command line. Both must stamp the same revision."""
-    from autograder import nbgrader_command
+    from autograder import nbgrader_bridge
 
     stock = subprocess.run([sys.executable, "-c", "from nbgrader.api import get_alembic_version as v; print(v())"],
                            capture_output=True, text=True, check=True, env=nbgrader_env()).stdout.strip()
-    assert stock and nbgrader_command.alembic_head() == stock
+    assert stock and nbgrader_bridge.alembic_head() == stock

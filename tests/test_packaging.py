@@ -57,3 +57,37 @@ def test_cli_rejects_an_unknown_assignment_in_one_line(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "No exercise source for 99-nope" in lines[0]
     assert not any(tmp_path.iterdir()), "nothing is written when the command refuses"
+
+
+def test_the_version_is_written_once():
+    """pyproject.toml reads tpmkit.__version__; the installed metadata says the same."""
+    import importlib.metadata
+
+    import tpmkit
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert importlib.metadata.version("tpmkit") == tpmkit.__version__
+
+
+def test_the_pre_commit_hook_strips_a_lesson_the_way_the_suite_wants_it(tmp_path):
+    hooks = {h["id"]: h for repo in yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"]
+             for h in repo["hooks"]}
+    strip = hooks["strip-notebooks"]
+    assert re.fullmatch(strip["files"], "course/07-slos.ipynb") and re.fullmatch(strip["files"],
+                                                                                 "solutions/07-slos/07-slos.ipynb")
+    assert not re.fullmatch(strip["files"], "exercises/07-slos/07-slos.ipynb")
+    import nbformat
+
+    from autograder import notebooks
+
+    lesson = notebooks.read(ROOT / "course" / "00-start-here.ipynb")
+    code = next(c for c in lesson.cells if c.cell_type == "code")
+    code.outputs, code.execution_count = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")], 3
+    lesson.metadata["widgets"] = {"state": {}}
+    dirty = tmp_path / "00-start-here.ipynb"
+    notebooks.write(lesson, dirty)
+    assert notebooks.hygiene_problems(dirty)
+    subprocess.run([*strip["entry"].split(), str(dirty)], cwd=ROOT, check=True, capture_output=True)
+    assert notebooks.hygiene_problems(dirty) == []
+    assert "widgets" not in notebooks.read(dirty).metadata

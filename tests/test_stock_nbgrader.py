@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from autograder import notebooks
-from autograder.release import nbgrader_env
+from autograder.nbgrader_bridge import env as nbgrader_env
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,6 +14,6 @@ lists each with its test):
 - `autograder.worker`: the unprivileged, jailed process all of the above runs in, and the check of
   its answers by the main process;
 - `autograder.sandbox`: the jail of the learner's kernel;
-- `tpmkit.safe_files` and `tpmkit.git_sandbox.summary`: reading what the learner built, without
+- `tpmkit.safe_files` and `tpmkit.git_reader` (summary, check_finished): reading what the learner built, without
   following links or running anything.
 """

@@ -23,6 +23,7 @@ import html
 import math
 import re
 import unicodedata
+from typing import Any, cast
 from urllib.parse import unquote
 
 import mistune
@@ -66,7 +67,8 @@ def markdown(text: str) -> str:
     """Learner markdown made safe to render in formgrader, nbconvert and JupyterLab."""
     text = _text(text)
     if _HTML_START.search(text):
-        cleaned = html_fragment(_render(text)).strip()
+        # mistune types a call as str | list (the list is the "ast" renderer's); the HTML renderer gives str.
+        cleaned = html_fragment(cast(str, _render(text))).strip()
         # One line, so no renderer can end the HTML block early and read the rest as markdown again.
         text = "<div>" + cleaned.replace("\r", "").replace("\n", "&#10;") + "</div>"
     return _DESTINATION.sub(_block_destination, text)
@@ -132,7 +134,9 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
 
 def _output(item: object) -> dict:
     try:
-        kind = item.get("output_type") if isinstance(item, dict) else None
+        if not isinstance(item, dict):
+            return _note("[an output the grader could not read]")
+        kind = item.get("output_type")
         if kind == "stream":
             name = item.get("name")
             return {"output_type": "stream", "name": name if name in ("stdout", "stderr") else "stdout",
@@ -145,7 +149,7 @@ def _output(item: object) -> dict:
                     "traceback": [_text(line)[:5000] for line in lines[:50]]}
         if kind in ("display_data", "execute_result") and isinstance(item.get("data"), dict):
             return _display(kind, item)
-    except Exception:  # a hostile shape (odd subclass, huge nesting) must not stop a batch
+    except Exception:  # noqa: BLE001, S110 - a hostile shape (odd subclass, huge nesting) must not stop a batch
         pass
     return _note("[an output the grader could not read]")
 
@@ -165,7 +169,7 @@ def _display(kind: str, item: dict) -> dict:
         names = [_MIME.sub("", _text(mime).lower())[:60] for mime in list(item["data"])[:5]]
         more = ", ..." if len(item["data"]) > 5 else ""
         data = {"text/plain": f"[an output the graded notebook does not show: {', '.join(names) or 'empty'}{more}]"}
-    out = {"output_type": kind, "data": data, "metadata": _image_metadata(item.get("metadata"), data)}
+    out: dict[str, Any] = {"output_type": kind, "data": data, "metadata": _image_metadata(item.get("metadata"), data)}
     if kind == "execute_result":
         count = item.get("execution_count")
         valid = isinstance(count, int) and not isinstance(count, bool) and 0 <= count < 2**31
@@ -206,7 +210,7 @@ def _text(value: object) -> str:
     elif not isinstance(value, str):
         try:
             value = str(value)
-        except Exception:  # e.g. RecursionError on deep nesting, or an int too long to print
+        except Exception:  # noqa: BLE001 - e.g. RecursionError on deep nesting, or an int too long to print
             value = "[unreadable]"
     # A lone surrogate (legal in JSON text) cannot be written as UTF-8 nor passed to nh3.
     return value.encode("utf-8", "replace").decode("utf-8")
