@@ -91,9 +91,19 @@ def table(fmt: str, ids: list[str], everyone: list[records.Student], maxima: dic
     raise ExportError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}.")
 
 
-def main(*, assignments: list[str], fmt: str, output: Path, course: Path, db_url: str | None = None,
-         stream=None, err=None) -> int:
-    stream, err = stream or sys.stdout, err or sys.stderr
+@dataclass
+class Export:
+    """What export_grades wrote: the rows (header first), and per assignment who had no submission and whose
+    hand grading is still pending."""
+
+    rows: list[list[str]]
+    students: int
+    absent: dict[str, list[str]]
+    pending: dict[str, list[str]]
+
+
+def export_grades(*, assignments: list[str], fmt: str, output: Path, course: Path, db_url: str | None = None) -> Export:
+    """Write the gradebook's scores for `assignments` to `output` as CSV in `fmt`'s layout; return what was written."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}.")
     ids = list(dict.fromkeys(assignments))
@@ -110,13 +120,22 @@ def main(*, assignments: list[str], fmt: str, output: Path, course: Path, db_url
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     atomic_write(output, buffer.getvalue())
-    for aid in ids:
-        absent = [s.id for s in everyone if (s.id, aid) not in cells]
-        pending = [s.id for s in everyone if cells.get((s.id, aid), Cell(None)).pending]
+    return Export(rows, len(everyone),
+                  {aid: [s.id for s in everyone if (s.id, aid) not in cells] for aid in ids},
+                  {aid: [s.id for s in everyone if cells.get((s.id, aid), Cell(None)).pending] for aid in ids})
+
+
+def main(*, stream=None, err=None, **options) -> int:
+    """`tpm-grade export`: export_grades, then who is left empty or pending, on stderr."""
+    stream, err = stream or sys.stdout, err or sys.stderr
+    done = export_grades(**options)
+    for aid in done.absent:
+        absent, pending = done.absent[aid], done.pending[aid]
         if absent:
             print(f"{aid}: no submission, left empty ({len(absent)}): {', '.join(absent)}", file=err)
         if pending:
             print(f"{aid}: hand grading pending, score counts only what is graded ({len(pending)}): "
                   f"{', '.join(pending)}", file=err)
-    print(f"Wrote {output} ({fmt}): {len(everyone)} student(s), {len(ids)} assignment(s).", file=stream)
+    print(f"Wrote {options['output']} ({options['fmt']}): {done.students} student(s), {len(done.absent)} "
+          "assignment(s).", file=stream)
     return 0

@@ -234,9 +234,9 @@ def render(page: Page) -> str:
     return "\n".join(parts)
 
 
-def main(*, assignment: str, course: Path, students: list[str] | None = None, dest: Path | None = None,
-         db_url: str | None = None, stream=None) -> int:
-    stream = stream or sys.stdout
+def write_feedback(*, assignment: str, course: Path, students: list[str] | None = None, dest: Path | None = None,
+                   db_url: str | None = None) -> list[tuple[Page, Path]]:
+    """Write one HTML feedback page per graded student (all, or `students`); return each page with its path."""
     course = Path(course).resolve()
     asg = assignment_mod.load(course, assignment)
     dest = Path(dest).resolve() if dest is not None else course / "feedback"
@@ -252,6 +252,7 @@ def main(*, assignment: str, course: Path, students: list[str] | None = None, de
         if not wanted:
             raise FeedbackError(f"no submission of {asg.id} has been graded yet: run tpm-grade grade first.")
         pages = [build_page(gb, course, asg, student, prompt_text) for student in wanted]
+    written = []
     for page in pages:
         path = dest / page.student / asg.id / f"{Path(asg.notebook).stem}.html"
         atomic_write(path, render(page))
@@ -260,6 +261,15 @@ def main(*, assignment: str, course: Path, students: list[str] | None = None, de
             kept = course / "submitted" / page.student / asg.id / name
             if kept.is_file():
                 atomic_write(path.parent / name, kept.read_text(encoding="utf-8"))
+        written.append((page, path))
+    return written
+
+
+def main(*, course: Path, stream=None, **options) -> int:
+    """`tpm-grade feedback`: write_feedback, then one line per page written."""
+    stream = stream or sys.stdout
+    course = Path(course).resolve()
+    for page, path in write_feedback(course=course, **options):
         shown = path.relative_to(course) if path.is_relative_to(course) else path
         print(f"{page.student}: {_number(page.score)}/{_number(page.max_score)} -> {shown}", file=stream)
     return 0
