@@ -10,7 +10,7 @@ Each entry:
 - `code`: what a learner with this misconception types into the answer cell;
 - `loses` (optional): the questions it loses when that is not just `question` (a later answer that reuses it).
 
-The exercise tests submit each `code` and prove that it loses exactly its questions (tests/test_exercises.py).
+The exercise tests submit each `code` and prove that it loses exactly its questions (tests/grading/test_exercises.py).
 The kit's nbgrader_config.py ignores the file, so no release and no grading sandbox ever holds it.
 """
 

@@ -7,7 +7,7 @@ and a Makefile with `make lab` and `make check`. It holds nothing a learner coul
 from: no `solutions/`, no tests (their misconception files and recomputed keys hold answers), no instructor
 documents, no development tools that read the solutions. Only files git tracks travel (as they are in the
 working tree), so nothing left over in a working copy that git does not know goes with them;
-`tests/test_learner_kit.py` scans the result for every hidden test line and expected value.
+`tests/packaging/test_learner_kit.py` scans the result for every hidden test line and expected value.
 """
 
 from __future__ import annotations

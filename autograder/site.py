@@ -11,7 +11,7 @@ site is built, and neither is a package registry; Sphinx, MyST-NB and sphinx-boo
 1's engine and theme, kept by the same project) all come from PyPI and build with no network at all.
 
 `DEST/site-manifest.json` lists each lesson page with the number of plots its lesson drew, for the
-browser test (tests/test_website.py).
+browser test (tests/browser/test_website.py).
 """
 
 from __future__ import annotations

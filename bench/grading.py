@@ -303,7 +303,7 @@ def time_sharded_postgres(aid: str, subs: dict, shards: int) -> tuple[float, int
     """
     import subprocess
 
-    from tests.postgres import PostgresServer
+    from tests.support.postgres import PostgresServer
 
     server = PostgresServer()
     if server.bin is None:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system programs the kit's real parts need, where they are missing:
 #   bwrap (Debian package bubblewrap): the sandbox `tpm-grade grade` runs learners' kernels in.
-#   chromium (Debian package chromium): the headless browser tests/test_browser.py drives with Playwright.
-#   postgres (Debian package postgresql): the server tests/test_grade_postgres.py grades into.
+#   chromium (Debian package chromium): the headless browser tests/browser/test_browser.py drives with Playwright.
+#   postgres (Debian package postgresql): the server tests/grading/test_grade_postgres.py grades into.
 # Uses apt-get as root, or `sudo -n` when that works without a password. Elsewhere it says what to
 # install and carries on: tests that need a missing program skip, except under CI=true, where they fail.
 set -u

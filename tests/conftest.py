@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 
 # Tests never read or write the gradebook an instructor's shell points at (autograder.gradebook.resolve_url).
 os.environ.pop("TPM_GRADE_DB_URL", None)

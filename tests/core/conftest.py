@@ -1,3 +1,3 @@
-"""Fixtures the end-to-end suites already define, shared here rather than copied."""
+"""Fixtures the end-to-end suites share, defined once in tests/support rather than copied."""
 
-from tests.test_submissions import answer_key  # noqa: F401 - a fixture: the solutions' notebook, with a marker
+from tests.support.submissions import answer_key  # noqa: F401 - a fixture: the solutions' notebook, with a marker

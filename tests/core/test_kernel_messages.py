@@ -1,7 +1,7 @@
 """autograder.kernel without a kernel process: the message checks, the fetch program and the decoding of what
 it prints, the stand-ins for values that are not plain data, and the limits.
 
-tests/test_kernel_fetch.py reads values from a real sandboxed kernel (three cases) and the fuzz test in
+tests/grading/test_kernel_fetch.py reads values from a real sandboxed kernel (three cases) and the fuzz test in
 test_grade_trust_boundary sends random messages through a whole grading run. Here each rule is checked on
 its own: `_FETCH` runs in a plain namespace standing in for the learner's (a fake `execute`), and `execute`
 reads scripted messages from fake channels, so a wrong shape, a forged parent, a flood, an error reply or a

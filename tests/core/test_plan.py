@@ -1,7 +1,7 @@
 """autograder.plan on its own: which cells run, in what order, and which answers are found, missing or unchanged,
 for submissions that deleted, duplicated, reordered or retyped cells. No kernel.
 
-tests/test_plan.py covers notebooks without cell ids (matched by text) and added cells; the end-to-end
+tests/grading/test_plan.py covers notebooks without cell ids (matched by text) and added cells; the end-to-end
 test_grade_bad_submissions grades such notebooks and checks only the score. Here the plan itself is checked:
 every step, where it came from, and the found/missing/unchanged sets, on a small hand-made assignment and on
 the real 07-slos exercise."""
@@ -15,8 +15,8 @@ import pytest
 from autograder import assignment
 from autograder.assignment import Assignment, SourceCell
 from autograder.plan import Step, build
-from tests import grading
-from tests.test_plan import cell, nbgrader
+from tests.support import grading
+from tests.support.cells import cell, nbgrader
 
 # A small source: setup, an answer and its test, a second answer and test, a written answer, an unmarked cell.
 SOURCE = [

@@ -1,11 +1,11 @@
 """autograder.submissions: the layouts an instructor hands the grader, and hostile names, links, sizes and bytes.
 
-tests/test_submissions.py covers links in a cohort folder, bad student ids, duplicates, reading one file, and
+tests/grading/test_submissions.py covers links in a cohort folder, bad student ids, duplicates, reading one file, and
 zip members that climb out, repeat, or are links. This file covers what it does not: nbgrader's nested
 layout, choosing among several notebooks, missing notebooks, assignments of several notebooks, hidden
 clutter (checkpoints), the learner's other files, sizes at and past the caps (sparse files, so nothing big
 is written), names and contents that are not UTF-8, Windows-style zip paths, and a link swapped in after
-discovery. It reuses that file's fixture and zip helper."""
+discovery. It shares that file's fixture and zip helper (tests/support/submissions.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 
 from autograder import submissions
 from autograder.submissions import STUDENT_ID, Submission, SubmissionError, discover, learner_files, read_submission
-from tests.test_submissions import AID, MARKER, _rows, _zip
+from tests.support.submissions import AID, MARKER, rows_by_student, write_zip
 
 NB = f"{AID}.ipynb"
 
@@ -52,25 +52,25 @@ def test_the_nested_assignment_folder_wins_over_notebooks_beside_it(tmp_path):
     cohort = tmp_path / "submitted"
     put(cohort / "ana" / NB, b"old")
     nested = put(cohort / "ana" / AID / NB, b"new")
-    assert _rows(discover([cohort], AID, tmp_path / "u")) == {"ana": (nested, "")}
+    assert rows_by_student(discover([cohort], AID, tmp_path / "u")) == {"ana": (nested, "")}
 
 
 def test_a_lone_notebook_of_any_name_is_the_students(tmp_path):
     path = put(tmp_path / "c" / "ana" / "Untitled (1).ipynb")
-    assert _rows(discover([tmp_path / "c"], AID, tmp_path / "u")) == {"ana": (path, "")}
+    assert rows_by_student(discover([tmp_path / "c"], AID, tmp_path / "u")) == {"ana": (path, "")}
 
 
 def test_among_several_notebooks_the_one_named_after_the_assignment_is_chosen(tmp_path):
     put(tmp_path / "c" / "ana" / "draft.ipynb")
     chosen = put(tmp_path / "c" / "ana" / NB)
     put(tmp_path / "c" / "ana" / "zz.ipynb")
-    assert _rows(discover([tmp_path / "c"], AID, tmp_path / "u")) == {"ana": (chosen, "")}
+    assert rows_by_student(discover([tmp_path / "c"], AID, tmp_path / "u")) == {"ana": (chosen, "")}
 
 
 def test_several_notebooks_none_named_after_the_assignment_is_a_reason_not_a_guess(tmp_path):
     put(tmp_path / "c" / "ana" / "a.ipynb")
     put(tmp_path / "c" / "ana" / "b.ipynb")
-    rows = _rows(discover([tmp_path / "c"], AID, tmp_path / "u"))
+    rows = rows_by_student(discover([tmp_path / "c"], AID, tmp_path / "u"))
     assert rows == {"ana": (None, f"2 notebooks in ana/ and none is named {NB}")}
 
 
@@ -87,7 +87,7 @@ def test_a_student_without_a_notebook_still_has_a_row(tmp_path, layout):
         where = AID
     elif layout == "too-deep":   # only the student folder and its assignment folder are looked in
         put(student / "work" / "more" / NB)
-    rows = _rows(discover([tmp_path / "c"], AID, tmp_path / "u"))
+    rows = rows_by_student(discover([tmp_path / "c"], AID, tmp_path / "u"))
     assert rows == {"ana": (None, f"no notebook in {where}/")}
 
 
@@ -98,10 +98,10 @@ def test_checkpoints_and_hidden_files_are_never_a_submission(tmp_path):
     put(tmp_path / "c" / ".hidden" / NB, MARKER)
     put(tmp_path / "c" / "__MACOSX" / NB, MARKER)
     put(tmp_path / "c" / ".bo.ipynb", MARKER)
-    rows = _rows(discover([tmp_path / "c"], AID, tmp_path / "u"))
+    rows = rows_by_student(discover([tmp_path / "c"], AID, tmp_path / "u"))
     assert rows == {"ana": (None, "no notebook in ana/")}
     real = put(student / "mine.ipynb")
-    assert _rows(discover([tmp_path / "c"], AID, tmp_path / "u")) == {"ana": (real, "")}
+    assert rows_by_student(discover([tmp_path / "c"], AID, tmp_path / "u")) == {"ana": (real, "")}
 
 
 def test_an_empty_cohort_has_no_rows_and_a_missing_path_is_one_sentence(tmp_path):
@@ -122,7 +122,7 @@ def test_an_unreadable_student_folder_is_a_row(tmp_path, monkeypatch):
         return listing(folder)
 
     monkeypatch.setattr(submissions, "_listing", refusing)
-    rows = _rows(discover([tmp_path / "c"], AID, tmp_path / "u"))
+    rows = rows_by_student(discover([tmp_path / "c"], AID, tmp_path / "u"))
     assert rows["bo"] == (None, "bo/ cannot be read (Permission denied)") and rows["ana"][0] is not None
 
 
@@ -288,8 +288,8 @@ def test_a_huge_learner_file_is_left_out_and_the_others_kept(tmp_path, monkeypat
 # --- zips ----------------------------------------------------------------------------------------------------------
 
 def test_windows_style_paths_that_climb_out_are_unsafe(tmp_path):
-    archive = _zip(tmp_path / "c.zip", {"..\\evil.ipynb": "{}", f"ana\\..\\..\\bo\\{NB}": "{}", f"cy\\{NB}": "{}"})
-    rows = _rows(discover([archive], AID, tmp_path / "unpacked"))
+    archive = write_zip(tmp_path / "c.zip", {"..\\evil.ipynb": "{}", f"ana\\..\\..\\bo\\{NB}": "{}", f"cy\\{NB}": "{}"})
+    rows = rows_by_student(discover([archive], AID, tmp_path / "unpacked"))
     assert rows["evil"] == (None, "the zip holds an unsafe path (..\\evil.ipynb)")
     assert rows["ana"][0] is None and "unsafe path" in rows["ana"][1]
     assert rows["cy"] == (tmp_path / "unpacked" / "zip0" / "cy" / NB, "")
@@ -297,7 +297,7 @@ def test_windows_style_paths_that_climb_out_are_unsafe(tmp_path):
 
 
 def test_a_zip_of_a_submitted_folder_in_nbgraders_layout(tmp_path):
-    archive = _zip(tmp_path / "c.zip", {f"submitted/ana/{AID}/{NB}": "{}", f"submitted/bo/{AID}/{NB}": "{}",
+    archive = write_zip(tmp_path / "c.zip", {f"submitted/ana/{AID}/{NB}": "{}", f"submitted/bo/{AID}/{NB}": "{}",
                                         f"submitted/bo/{AID}/data.csv": "1"})
     found = discover([archive], AID, tmp_path / "u")
     root = tmp_path / "u" / "zip0" / "submitted"
@@ -311,22 +311,22 @@ def test_a_zip_member_named_in_cp437_is_an_ungradable_row_not_a_crash(tmp_path):
         info = zipfile.ZipInfo(f"caf\x82/{NB}")    # no UTF-8 flag: read back as cp437 ('é')
         zf.writestr(info, "{}")
         zf.writestr(f"ana/{NB}", "{}")
-    rows = _rows(discover([archive], AID, tmp_path / "u"))
+    rows = rows_by_student(discover([archive], AID, tmp_path / "u"))
     assert rows["ana"][0] is not None
     [(student, (path, problem))] = [(k, v) for k, v in rows.items() if k != "ana"]
     assert path is None and problem == "the folder name is not a usable student id" and student.isprintable()
 
 
 def test_two_zips_unpack_apart_and_never_over_each_other(tmp_path):
-    first = _zip(tmp_path / "a.zip", {f"ana/{NB}": "A"})
-    second = _zip(tmp_path / "b.zip", {f"bo/{NB}": "B"})
+    first = write_zip(tmp_path / "a.zip", {f"ana/{NB}": "A"})
+    second = write_zip(tmp_path / "b.zip", {f"bo/{NB}": "B"})
     found = discover([first, second], AID, tmp_path / "u")
     assert [read_submission(s.path) for s in found] == [b"A", b"B"]
     assert found[0].path.parent.parent != found[1].path.parent.parent
 
 
 def test_a_zip_too_large_once_unpacked_is_refused_before_anything_is_written(tmp_path, monkeypatch):
-    archive = _zip(tmp_path / "c.zip", {f"ana/{NB}": "x" * 1000})
+    archive = write_zip(tmp_path / "c.zip", {f"ana/{NB}": "x" * 1000})
     monkeypatch.setattr(submissions, "ZIP_MAX_BYTES", 999)
     with pytest.raises(SubmissionError, match=r"^c.zip is too large to unpack"):
         discover([archive], AID, tmp_path / "u")
@@ -334,5 +334,5 @@ def test_a_zip_too_large_once_unpacked_is_refused_before_anything_is_written(tmp
 
 
 def test_a_zip_of_one_student_in_nbgraders_layout_is_that_student(tmp_path):
-    archive = _zip(tmp_path / "c.zip", {f"ana/{AID}/{NB}": "{}"})
+    archive = write_zip(tmp_path / "c.zip", {f"ana/{AID}/{NB}": "{}"})
     assert [s.student for s in discover([archive], AID, tmp_path / "u")] == ["ana"]

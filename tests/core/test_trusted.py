@@ -2,7 +2,7 @@
 (`mode_for`), and what `evaluate` reports. Values are handed in as a kernel's fetch would hand them (plain data,
 or kernel.revive's stand-ins); no kernel, no sandbox.
 
-tests/test_trusted.py covers the visible/hidden assert messages and a few file-reading tests; the end-to-end
+tests/grading/test_trusted.py covers the visible/hidden assert messages and a few file-reading tests; the end-to-end
 suites (test_grade_modes, test_grade_trust_boundary) show the same rules through a real grading run. Here each
 rule is pinned down on its own: which names become fetched placeholders, that course-owned and imported names
 never come from the learner, every reason `mode_for` gives, and each of evaluate's outcomes."""

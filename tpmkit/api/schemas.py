@@ -3,7 +3,7 @@
 These models only document: the handlers in tpmkit.api.app still build plain dicts, so a response is
 never filtered or re-validated on its way out (a customer pinned to an older Tillpoint-Version, for
 example, has `name` where the description, which is for the latest version, says `business_name`).
-tests/test_api_docs.py checks real responses against these schemas, so the two cannot drift apart.
+tests/browser/test_api_docs.py checks real responses against these schemas, so the two cannot drift apart.
 
 `responses(...)` builds one operation's documented answers: its success, the errors every /v1 call can
 get (a bad key, a rate limit, an outage), and the ones that operation adds, each listing the error

@@ -17,7 +17,7 @@ the same for every seed. The seed only shuffles the order of the rows, as a back
 whatever order they were entered: sort, never rely on position. No two items of a team tie on RICE or on
 WSJF.
 
-The rankings the exercises are graded on are documented, and checked, in tests/test_backlog_data.py.
+The rankings the exercises are graded on are documented, and checked, in tests/content/test_backlog_data.py.
 """
 
 from __future__ import annotations

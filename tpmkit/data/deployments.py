@@ -17,7 +17,7 @@ row with `rework` True whose deploy time is the restore time of the failure it f
 Each service has a fixed number of deployments, failures and hotfixes in each 13-week quarter, and an
 exact median change lead time and failed-deployment recovery time (PLANTED). The seed moves the times
 around, never these figures. The exercises are graded on them; they are documented in
-tests/test_deployments_data.py.
+tests/content/test_deployments_data.py.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Plan:
         return self.planned + self.hotfixed
 
 
-# Fixed figures the exercises are graded on; documented in tests/test_deployments_data.py.
+# Fixed figures the exercises are graded on; documented in tests/content/test_deployments_data.py.
 PLANTED: dict[tuple[str, str], Plan] = {
     ("checkout", "Q2"): Plan(60, 10, 6, 30 * 60, (20, 35, 45, 60, 80, 110, 150, 240, 420, 700)),
     ("checkout", "Q3"): Plan(73, 9, 5, 21 * 60 + 30, (18, 25, 40, 55, 75, 95, 140, 260, 1860)),

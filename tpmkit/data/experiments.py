@@ -2,7 +2,7 @@
 
 Every table is generated from a seed, and the figures the lesson and the exercise are built on are
 planted: the seed moves the details around them, never the planted figures. They are documented in
-tests/test_experiments_data.py.
+tests/content/test_experiments_data.py.
 
 - `checkout_times(month)`: how long each card payment took, from "Pay" to the receipt, in one month.
   August and September are the lesson's months; October is the exercise's month.
@@ -53,7 +53,7 @@ class CheckoutMonth:
     hung_ms: tuple[int, int]  # how long a hung payment took: from, to
 
 
-# Fixed figures the lesson and the exercise are built on; documented in tests/test_experiments_data.py.
+# Fixed figures the lesson and the exercise are built on; documented in tests/content/test_experiments_data.py.
 CHECKOUT_MONTHS = {
     "2026-08": CheckoutMonth(1_840, 1_050, 0.45, 7, (6_000, 12_000)),
     "2026-09": CheckoutMonth(1_910, 930, 0.42, 34, (6_000, 14_000)),
@@ -82,7 +82,7 @@ def checkout_times(month: str = "2026-10", seed: int = DEFAULT_SEED) -> pd.DataF
 
 # (group, segment): (planned visitors, conversion rate). Conversions are the rate times the visitors,
 # rounded, so the rates are planted; the seed only moves the visitor counts a little. The figures the lesson
-# and the exercise are built on are documented in tests/test_experiments_data.py.
+# and the exercise are built on are documented in tests/content/test_experiments_data.py.
 DEVICE_MONTHS = {
     ("2026-08", "app"): (30_000, 0.070),
     ("2026-08", "mobile web"): (20_000, 0.025),
@@ -139,7 +139,7 @@ class Experiment:
     checkpoints: dict[int, dict[str, tuple[int, int, int]]]
 
 
-# Fixed figures the lesson and the exercise are built on; documented in tests/test_experiments_data.py.
+# Fixed figures the lesson and the exercise are built on; documented in tests/content/test_experiments_data.py.
 EXPERIMENTS = {
     # Saved cards for returning customers (the lesson's test).
     "saved-cards": Experiment("2026-09-07", 14, {
@@ -201,7 +201,7 @@ PAYMENTS_WEEKS = 12
 PAYMENTS_PER_DAY = 50_000  # an average day in the first week
 WEEKLY_GROWTH = 0.003  # the business grows a little every week
 LAUNCHES = {"receipts": pd.Timestamp("2026-09-09"), "tap-to-pay": pd.Timestamp("2026-10-01")}
-TAP_TO_PAY_LIFT = 0.02  # Tap to Pay's effect on payments; documented in tests/test_experiments_data.py
+TAP_TO_PAY_LIFT = 0.02  # Tap to Pay's effect on payments; documented in tests/content/test_experiments_data.py
 PAYMENT_WEEKDAYS = (0.88, 0.90, 0.93, 0.98, 1.12, 1.38, 0.72)  # Monday first
 
 

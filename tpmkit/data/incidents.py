@@ -25,7 +25,7 @@ Each incident's minutes from start to detect, its severity and how it was detect
 for the deployment incidents, keyed by their recovery minutes; OTHERS for the rest), so every
 per-quarter figure (mean time to detect, mean time to mitigate, RTO breaches) is the same for every
 seed. The seed only moves the times. The exercises are graded on these figures; they are documented in
-tests/test_incidents_data.py.
+tests/content/test_incidents_data.py.
 """
 
 from __future__ import annotations

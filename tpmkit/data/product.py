@@ -16,7 +16,7 @@ account and takes a first sale; then uses the app on the days the shop trades. T
   unless money was given back, in full or in part).
 
 Some facts are planted for the exercises (DOUBLE_LOGGED_DAY, CAMPAIGN_DAY, BIG_ORDER_TIME); they are
-documented in tests/test_product_data.py.
+documented in tests/content/test_product_data.py.
 
 Sizes: "small" (tests), "lesson" (the lesson, the exercise and its grading), "full" (the speed
 bench: at least 1,000,000 events). The same size and seed give the same rows on every machine.
@@ -176,7 +176,7 @@ def _events(rng: np.random.Generator, n: int, device: np.ndarray, funnel: dict[s
     # at most one event per user, name and second (two sales in the same second would look like copies)
     _, first = np.unique(np.stack([user, time, code]), axis=1, return_index=True)
     user, time, code = user[first], time[first], code[first]
-    # planted copies on DOUBLE_LOGGED_DAY; documented in tests/test_product_data.py
+    # planted copies on DOUBLE_LOGGED_DAY; documented in tests/content/test_product_data.py
     bad = (_day_of(time) == (DOUBLE_LOGGED_DAY - START).days) & (device[user] == DOUBLE_LOGGED_DEVICE)
     copies = 1 + bad.astype(np.int64) + (bad & (rng.random(len(bad)) < 0.1))
     user, time, code = np.repeat(user, copies), np.repeat(time, copies), np.repeat(code, copies)
@@ -210,7 +210,8 @@ def _orders(rng: np.random.Generator, funnel: dict[str, np.ndarray]) -> tuple[pd
     guests = max(3, round(0.05 * (len(readers) + len(printers))))
     guest_t = rng.integers(0, horizon, guests)
     guest_item = np.where(rng.random(guests) < 0.7, 0, 1)
-    # the planted order at BIG_ORDER_TIME, from a shop trading since February; documented in tests/test_product_data.py
+    # the planted order at BIG_ORDER_TIME, from a shop trading since February;
+    # documented in tests/content/test_product_data.py
     veterans = sellers[sale[sellers] < _seconds(pd.Timestamp("2026-03-01"))]
     chain = int(veterans[len(veterans) // 2]) if len(veterans) else 0
 

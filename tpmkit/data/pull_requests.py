@@ -5,7 +5,7 @@ and a handful still open when the data was pulled (1 November 2026, 00:00 UTC). 
 merged is lognormal with a long right tail: a few pull requests wait days for a security review.
 
 The figure the exercise is graded on is fixed (the same for every seed); it is documented in
-tests/test_pull_requests_data.py.
+tests/content/test_pull_requests_data.py.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _hours(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndar
 
 def _durations(rng: np.random.Generator, month: str, n: int) -> list[int]:
     """Minutes from opened to merged for the n pull requests merged in `month`."""
-    if month == "2026-10":  # planted for the exercise; documented in tests/test_pull_requests_data.py
+    if month == "2026-10":  # planted for the exercise; documented in tests/content/test_pull_requests_data.py
         below = _hours(rng, 0.03, 0.46, 20)
         above = np.concatenate([_hours(rng, 0.54, 0.97, 17), rng.uniform(150, 320, 3)])  # security reviews
         hours = np.concatenate([below, [MEDIAN_HOURS], above])

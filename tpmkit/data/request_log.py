@@ -5,7 +5,7 @@ error rate of 0.02%, and one incident in which 15% of requests fail for 10 minut
 lognormal with p90 near 432 ms and p99 near 891 ms, the figures of the SRE Workbook's worked example.
 
 Figures the exercises are graded on are fixed (the incident is the same for every seed); they are
-documented in tests/test_data.py.
+documented in tests/content/test_data.py.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ Friday (FREEZE), so nothing reached Done that week; work carried on, and the tic
 Monday 30 November, after waiting out the freeze.
 
 The weekly counts of tickets done are fixed for the exercises (PLANS[team]) and the same for every seed,
-which moves only the times and the titles; they are documented in tests/test_tickets_data.py.
+which moves only the times and the titles; they are documented in tests/content/test_tickets_data.py.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class Plan:
     earlier_cycle_median_days: float  # before the window, with no WIP limit
 
 
-# Fixed figures the exercises are graded on; documented in tests/test_tickets_data.py.
+# Fixed figures the exercises are graded on; documented in tests/content/test_tickets_data.py.
 PLANS = {
     "till-app": Plan("TA", 2030, (9, 10, 8, 0, 15, 11, 9, 10), (6, 5, 7, 6), 8, 11, 7, 4.0, 7.0),
     "checkout": Plan("CO", 2022, (7, 8, 6, 0, 12, 8, 8, 7), (7, 6, 8, 7), 7, 9, 6, 3.5, 6.0),
