@@ -63,6 +63,10 @@ class NotPlain:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} (not plain data)>"
 
+    def __bool__(self) -> bool:
+        # Its truth is the learner object's, which only the kernel holds: `assert flag` must not pass by default.
+        raise TypeError(f"the truth of a {type(self).__name__} cannot be read outside your notebook")
+
 
 def _not_plain(type_name: str) -> NotPlain:
     safe = "".join(ch for ch in str(type_name)[:60] if ch.isalnum() or ch == "_") or "object"

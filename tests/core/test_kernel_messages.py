@@ -508,3 +508,14 @@ def test_the_limits_are_ordered_as_the_driver_needs():
     """An output cap below the fetch cap, and one kernel message able to hold a whole fetched value."""
     assert kernel.OUTPUT_LIMIT < kernel.FETCH_LIMIT < kernel.MESSAGE_LIMIT
     assert kernel.MAX_DEPTH > 20   # the kernel side cuts at 20: deeper JSON is already a lie
+
+
+def test_a_stand_in_has_no_truth_of_its_own_so_a_bare_assert_cannot_pass_on_it():
+    from autograder import trusted
+
+    stand_in = revive({"__tpm_type__": "ndarray"})
+    with pytest.raises(TypeError, match="truth of a ndarray"):
+        bool(stand_in)
+    compiled = trusted.compile_test("assert flag", "")
+    outcome = trusted.evaluate(compiled, "", lambda expressions: [stand_in for _ in expressions])
+    assert outcome.status == "error", outcome

@@ -17,7 +17,7 @@ import re
 
 import pytest
 
-from autograder import assignment, cli, notebooks
+from autograder import assignment, cli, export, feedback, notebooks
 from tests.support import grading
 from tests.support.exercises import misconceptions
 from tests.support.instructor import AID, ROSTER, canvas_zip, write_roster
@@ -89,6 +89,19 @@ def test_collect_put_each_notebook_where_grading_looks(walkthrough):
     ana = notebooks.read(submitted / "ana" / AID / f"{AID}.ipynb")
     assert ana == grading.submission(AID, {"q8-policy": ANA_POLICY})
     assert not list(submitted.rglob("*.txt")), "only the notebook is collected"
+
+
+def test_the_same_steps_as_library_calls_return_what_the_commands_wrote(walkthrough, tmp_path):
+    """export_grades and write_feedback, the functions behind the commands, hand back what they wrote."""
+    course, out = walkthrough
+    done = export.export_grades(assignments=[AID], fmt="csv", output=tmp_path / "g.csv", course=course)
+    assert done.rows == _csv(out["base"] / "grades-csv.csv") and done.students == 4
+    assert done.absent == {AID: ["di"]} and done.pending == {AID: ["cy"]}
+    pages = feedback.write_feedback(assignment=AID, course=course, students=["ana"], dest=tmp_path / "fb")
+    [(page, path)] = pages
+    assert (page.student, page.score, page.max_score) == ("ana", 14.5, 15.0)
+    assert path == tmp_path / "fb" / "ana" / AID / f"{AID}.html" and path.read_text(encoding="utf-8") == (
+        out["base"] / "feedback" / "ana" / AID / f"{AID}.html").read_text(encoding="utf-8")
 
 
 def test_export_csv_numbers(walkthrough):
