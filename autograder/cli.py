@@ -27,7 +27,11 @@ def _course_option(parser, what: str = "course root") -> None:
 
 def _strip(args) -> int:
     for path in args.paths:
-        nb = notebooks.read(path)
+        try:
+            nb = notebooks.read(path)
+        except (OSError, ValueError) as exc:   # missing, unreadable or not notebook JSON: say which, touch nothing
+            raise GradeError(f"{path} cannot be read as a notebook ({type(exc).__name__}); nothing was "
+                             "stripped from it.") from None
         notebooks.write(notebooks.strip(nb), path)
         print(f"stripped {path}")
     return 0

@@ -60,3 +60,13 @@ def test_a_grade_error_is_one_line_and_a_bug_keeps_its_traceback(monkeypatch, ca
     release.set_defaults(run=bug)
     with pytest.raises(ValueError, match="deep inside"):
         cli.main(["release"])
+
+
+def test_strip_refuses_a_missing_or_broken_notebook_in_one_line(tmp_path, capsys):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not json", encoding="utf-8")
+    for path, cause in ((tmp_path / "missing.ipynb", "FileNotFoundError"), (broken, "NotJSONError")):
+        assert cli.main(["strip", str(path)]) == 2
+        assert capsys.readouterr().err == (f"tpm-grade strip: {path} cannot be read as a notebook ({cause}); "
+                                           "nothing was stripped from it.\n")
+    assert broken.read_text(encoding="utf-8") == "{not json"
