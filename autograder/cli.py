@@ -110,6 +110,36 @@ def _add_instructor_commands(sub) -> None:
         db_url=a.db_url))
 
 
+def _grading_options(gr) -> None:
+    """What `grade` and `watch` share: where the submissions are, and how they are graded and recorded."""
+    gr.add_argument("submissions", nargs="+", type=Path,
+                    help="notebook files (student id = file stem), folders of student folders, or zips of those")
+    gr.add_argument("--assignment", "-a", required=True, help="assignment id, such as 07-slos")
+    _course_option(gr, "nbgrader course root; its nbgrader_config.py names the folders")
+    gr.add_argument("--json", type=Path, default=None, dest="json_path", help="write the score report here")
+    gr.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: CPU cores)")
+    gr.add_argument("--timeout", type=float, default=None,
+                    help="seconds one cell may run (default: the course config's Execute.timeout, else 30)")
+    gr.add_argument("--budget", type=float, default=600.0,
+                    help="seconds one submission may take in all; past it, its remaining questions are "
+                         "'timeout' and it is still reported (default: 600)")
+    gr.add_argument("--db-url", default=None, help="gradebook URL without a password (default: $TPM_GRADE_DB_URL, "
+                    "else the course config's db_url, else sqlite at COURSE/gradebook.db)")
+    gr.add_argument("--shard", default=None, metavar="I/N",
+                    help="grade only shard I of N (a fixed share by student id), e.g. 1/2 and 2/2 on two machines")
+    gr.add_argument("--unsafe-no-sandbox", action="store_true",
+                    help="run kernels without the sandbox (only for notebooks you trust)")
+    gr.add_argument("--strict", action="store_true",
+                    help="refuse an assignment with a test that cannot run in the grader (tamper-proof) and would "
+                         "run in the learner's kernel instead, as stock nbgrader runs every test")
+
+
+def _grading_kwargs(a) -> dict:
+    return {"submissions": a.submissions, "assignment": a.assignment, "course": a.course, "json_path": a.json_path,
+            "workers": a.workers, "timeout": a.timeout, "unsafe_no_sandbox": a.unsafe_no_sandbox, "db_url": a.db_url,
+            "shard": a.shard, "budget": a.budget, "strict": a.strict}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tpm-grade", description="Release and grade TPM Kit exercises.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -130,31 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
     pub.set_defaults(run=lambda a: _command("publish" if a.what == "learner" else "site").main(dest=a.dest))
 
     gr = sub.add_parser("grade", help="grade submissions in a sandbox; tests never run in the learner's process")
-    gr.add_argument("submissions", nargs="+", type=Path,
-                    help="notebook files (student id = file stem), folders of student folders, or zips of those")
-    gr.add_argument("--assignment", "-a", required=True, help="assignment id, such as 07-slos")
-    _course_option(gr, "nbgrader course root; its nbgrader_config.py names the folders")
-    gr.add_argument("--json", type=Path, default=None, dest="json_path", help="write the score report here")
-    gr.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: CPU cores)")
-    gr.add_argument("--timeout", type=float, default=None,
-                    help="seconds one cell may run (default: the course config's Execute.timeout, else 30)")
-    gr.add_argument("--budget", type=float, default=600.0,
-                    help="seconds one submission may take in all; past it, its remaining questions are "
-                         "'timeout' and it is still reported (default: 600)")
+    _grading_options(gr)
     gr.add_argument("--force", action="store_true", help="grade again submissions already graded")
-    gr.add_argument("--db-url", default=None, help="gradebook URL without a password (default: $TPM_GRADE_DB_URL, "
-                   "else the course config's db_url, else sqlite at COURSE/gradebook.db)")
-    gr.add_argument("--shard", default=None, metavar="I/N",
-                    help="grade only shard I of N (a fixed share by student id), e.g. 1/2 and 2/2 on two machines")
-    gr.add_argument("--unsafe-no-sandbox", action="store_true",
-                    help="run kernels without the sandbox (only for notebooks you trust)")
-    gr.add_argument("--strict", action="store_true",
-                    help="refuse an assignment with a test that cannot run in the grader (tamper-proof) and would "
-                         "run in the learner's kernel instead, as stock nbgrader runs every test")
-    gr.set_defaults(run=lambda a: _command("grade").main(
-        submissions=a.submissions, assignment=a.assignment, course=a.course, json_path=a.json_path,
-        workers=a.workers, timeout=a.timeout, force=a.force, unsafe_no_sandbox=a.unsafe_no_sandbox,
-        db_url=a.db_url, shard=a.shard, budget=a.budget, strict=a.strict))
+    gr.set_defaults(run=lambda a: _command("grade").main(force=a.force, **_grading_kwargs(a)))
+
+    wat = sub.add_parser("watch", help="grade submissions as they arrive: grade, wait, grade what is new or changed",
+                         description="Each round grades what `tpm-grade grade` would (new or changed notebooks; "
+                         "the others are skipped silently). The grading workers start once and stay warm between "
+                         "rounds. Ctrl-C stops it; what was graded is recorded.")
+    _grading_options(wat)
+    wat.add_argument("--interval", type=float, default=60.0, help="seconds between rounds (default: 60)")
+    wat.add_argument("--rounds", type=int, default=None, help="stop after this many rounds (default: until Ctrl-C)")
+    wat.set_defaults(run=lambda a: _command("watch").main(interval=a.interval, rounds=a.rounds,
+                                                          **_grading_kwargs(a)))
 
     cij = sub.add_parser("ci", help="grade the exercise notebooks in a learner's repository (for CI on every push)",
                          description="Finds NOTEBOOKs named after the course's assignments under PATH, grades them "

@@ -14,7 +14,6 @@ import json
 import os
 import queue
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -25,20 +24,30 @@ from autograder import assignment as assignment_mod
 from autograder import course_config, diagnosis, gradebook, results, runner, sandbox, trusted
 from autograder import worker as worker_mod
 from autograder.errors import UsageError
+from autograder.files import atomic_write
+from autograder.pool import WorkerPool
 from autograder.submissions import Submission, SubmissionError, discover, learner_files, read_submission
 
 
 class _Progress:
-    """One line per finished submission; on a terminal the line also shows how far the batch is."""
+    """One line per finished submission; on a terminal the line also shows how far the batch is. With
+    `quiet_skipped` (tpm-grade watch) a submission skipped as already graded is not counted or shown."""
 
-    def __init__(self, total: int, stream=None):
+    def __init__(self, total: int, stream=None, quiet_skipped: bool = False):
         self.total, self.done, self.stream = total, 0, stream or sys.stdout
         self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.quiet_skipped = quiet_skipped
 
     def line(self, student: str, text: str) -> None:
         self.done += 1
         prefix = f"[{self.done}/{self.total}] " if self.tty or self.total > 1 else ""
         print(f"{prefix}{student}: {text}", file=self.stream, flush=True)
+
+    def skipped(self, student: str, text: str) -> None:
+        if self.quiet_skipped:
+            self.total -= 1
+        else:
+            self.line(student, text)
 
 
 def _summary(report: dict) -> str:
@@ -92,6 +101,7 @@ class BatchReport:
     assignment: str
     submissions: list[dict]
     shard: str | None = None
+    graded: int = 0   # how many were graded by this call (the others were skipped, or could not be read)
 
     def as_dict(self) -> dict:
         """The JSON report's content (`tpm-grade grade --json`)."""
@@ -103,18 +113,27 @@ def main(*, json_path: Path | None = None, **options) -> int:
     """`tpm-grade grade`: grade_batch, then the JSON report written to `json_path`."""
     report = grade_batch(**options)
     if json_path is not None:
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_path).write_text(json.dumps(report.as_dict(), indent=1) + "\n", encoding="utf-8")
+        write_report(report, json_path)
     return 0
+
+
+def write_report(report: BatchReport, json_path: Path) -> None:
+    """The JSON report (`--json`), replaced whole, so a reader never sees half of it."""
+    atomic_write(Path(json_path), json.dumps(report.as_dict(), indent=1) + "\n")
 
 
 def grade_batch(*, submissions: list[Path], assignment: str, course: Path, workers: int | None = None,
                 timeout: float | None = None, force: bool = False, unsafe_no_sandbox: bool = False,
                 db_url: str | None = None, shard: str | None = None, budget: float = runner.BUDGET,
-                strict: bool = False, stream=None, record: bool = True) -> BatchReport:
+                strict: bool = False, stream=None, record: bool = True, pool: WorkerPool | None = None,
+                quiet_skipped: bool = False) -> BatchReport:
     """Grade every submission found under `submissions` and return the report. With record=True each result is
     recorded where stock nbgrader looks (gradebook, autograded notebooks, result files); with record=False
-    (`tpm-grade ci`, one learner's notebooks) nothing is written to a gradebook or the course."""
+    (`tpm-grade ci`, one learner's notebooks) nothing is written to a gradebook or the course.
+
+    `pool`: workers kept warm from one batch to the next (`tpm-grade watch`), for this same course; without one
+    the batch starts its own and stops them at the end. `quiet_skipped`: say nothing of submissions skipped as
+    already graded."""
     stream = stream or sys.stdout
     course = Path(course).resolve()
     spec = parse_shard(shard)
@@ -122,7 +141,10 @@ def grade_batch(*, submissions: list[Path], assignment: str, course: Path, worke
     asgs = assignment_mod.load_all(course, assignment)
     aid = asgs[0].id
     timeout = layout.timeout if timeout is None else timeout
-    workers = _check_options(timeout, budget, workers, unsafe_no_sandbox)
+    workers = check_options(timeout, budget, workers, unsafe_no_sandbox)
+    if pool is not None:
+        pool.fits(course, unsafe_no_sandbox)
+        workers = len(pool.workers)
     autotest = any(a.autotest for a in asgs)
     record = record or autotest   # nbgrader instantiates AUTOTEST lines only while recording the assignment
     if record:
@@ -139,47 +161,65 @@ def grade_batch(*, submissions: list[Path], assignment: str, course: Path, worke
             refuse_kernel_mode(asg)
     by_name = {a.notebook: a for a in asgs}
     single = asgs[0] if len(asgs) == 1 else None
-    # A kernel killed on Ctrl-C may still be writing its scratch folder while this is removed: never an error.
-    with tempfile.TemporaryDirectory(prefix="tpm-grade-", ignore_cleanup_errors=True) as tmp_name:
-        tmp = Path(tmp_name)
-        found = discover(submissions, aid, tmp / "unpacked", list(by_name))
-        if not found:
-            raise SubmissionError("no submissions found: give notebook files, a folder of student folders, or a zip.")
-        if spec is not None:
-            everyone = len({sub.student for sub in found})
-            found = [sub for sub in found if in_shard(sub.student, spec)]
-            print(f"Shard {shard}: {len({sub.student for sub in found})} of {everyone} student(s).",
-                  file=stream, flush=True)
-        # Recording the assignment takes nbgrader a few seconds: do it while the first kernels start.
-        pool = ThreadPoolExecutor(max_workers=1)
-        recorded = pool.submit(gradebook.ensure_assignment if record else lambda *_: None, course, asgs, db_url)  # type: ignore[arg-type]  # db_url is resolved when record
-        pool.shutdown(wait=False)
-        if not record:
-            db_url = None   # _grade_all and the loop below write nothing
-        reports: dict[tuple[str, str], dict] = {}
-        progress = _Progress(len(found), stream)
-        print(f"Grading {len(found)} {'submission' if single else 'notebook'}(s) of {aid} with {workers} worker(s); "
-              f"sandbox {'OFF (--unsafe-no-sandbox)' if unsafe_no_sandbox else 'on'}.", file=stream, flush=True)
-        # One gradebook connection for the whole batch, opened at its first write.
-        recorder = gradebook.Recorder(course, db_url) if db_url else None
-        try:
-            todo = _triage(found, by_name, single, course, db_url, force, recorder, recorded,
-                           reports, progress)
-            # What each known misconception answers, so that a wrong answer can be named (autograder/diagnosis.py).
-            known = {name: diagnosis.known(course, asg, use_sandbox=not unsafe_no_sandbox, timeout=timeout,
-                                           stream=stream) for name, asg in by_name.items()} if todo else {}
-            _grade_all(todo, by_name, course, recorder, tmp, workers, timeout, budget, unsafe_no_sandbox, reports,
-                       progress, recorded, known)
-        finally:
-            if recorder:
-                recorder.close()
-        recorded.result()  # raises GradebookError here if there was nothing to grade
+    own_pool = pool is None
+    pool = pool or WorkerPool(course, workers, unsafe=unsafe_no_sandbox)
+    try:
+        with pool.batch_folder() as tmp_name:
+            tmp = Path(tmp_name)
+            found = discover(submissions, aid, tmp / "unpacked", list(by_name))
+            if not found:
+                raise NothingToGrade("no submissions found: give notebook files, a folder of student folders, "
+                                     "or a zip.")
+            if spec is not None:
+                everyone = len({sub.student for sub in found})
+                found = [sub for sub in found if in_shard(sub.student, spec)]
+                print(f"Shard {shard}: {len({sub.student for sub in found})} of {everyone} student(s).",
+                      file=stream, flush=True)
+            # Recording the assignment takes nbgrader a few seconds: do it while the first kernels start.
+            recording = ThreadPoolExecutor(max_workers=1)
+            ensure = gradebook.ensure_assignment if record else (lambda *_: None)
+            recorded = recording.submit(ensure, course, asgs, db_url)  # type: ignore[arg-type]  # resolved when record
+            recording.shutdown(wait=False)
+            if not record:
+                db_url = None   # _grade_all and the loop below write nothing
+            reports: dict[tuple[str, str], dict] = {}
+            progress = _Progress(len(found), stream, quiet_skipped)
+            kind = "submission" if single else "notebook"
+            sandboxed = "OFF (--unsafe-no-sandbox)" if unsafe_no_sandbox else "on"
+            if not quiet_skipped:
+                print(f"Grading {len(found)} {kind}(s) of {aid} with {workers} worker(s); sandbox {sandboxed}.",
+                      file=stream, flush=True)
+            # One gradebook connection for the whole batch, opened at its first write.
+            recorder = gradebook.Recorder(course, db_url) if db_url else None
+            try:
+                todo = _triage(found, by_name, single, course, db_url, force, recorder, recorded,
+                               reports, progress)
+                if quiet_skipped and todo:
+                    print(f"Grading {len(todo)} new or changed {kind}(s) of {aid} with {workers} worker(s); sandbox "
+                          f"{sandboxed}.", file=stream, flush=True)
+                # What each known misconception answers, so that a wrong answer can be named (diagnosis.py).
+                known = {name: diagnosis.known(course, asg, use_sandbox=not unsafe_no_sandbox, timeout=timeout,
+                                               stream=stream) for name, asg in by_name.items()} if todo else {}
+                pool.begin(by_name, timeout, budget)
+                _grade_all(todo, by_name, recorder, pool, min(workers, len(todo)), budget, reports, progress,
+                           recorded, known)
+            finally:
+                if recorder:
+                    recorder.close()
+            recorded.result()  # raises GradebookError here if there was nothing to grade
+    finally:
+        if own_pool:
+            pool.close()
     keys = dict.fromkeys((sub.student, sub.notebook or (single.notebook if single else "")) for sub in found)
     ordered = [reports[key] for key in keys if key in reports]
-    return BatchReport(aid, ordered, shard if spec else None)
+    return BatchReport(aid, ordered, shard if spec else None, graded=len(todo))
 
 
-def _check_options(timeout: float, budget: float, workers: int | None, unsafe: bool) -> int:
+class NothingToGrade(SubmissionError):
+    """No submission was found where the command was told to look."""
+
+
+def check_options(timeout: float, budget: float, workers: int | None, unsafe: bool) -> int:
     """Refuse options out of range, and a machine without the sandbox; the number of workers to use."""
     if unsafe:
         sandbox.check_unsafe_allowed()
@@ -229,30 +269,14 @@ def _triage(found: list[Submission], by_name: dict, single, course: Path, db_url
         if previous and previous.get("submission_sha256") == digest and not force:
             row = {k: v for k, v in previous.items() if k != "submission_sha256"}
             reports[(sub.student, asg.notebook)] = row
-            progress.line(label, f"already graded, skipped ({_summary(row)})")
+            progress.skipped(label, f"already graded, skipped ({_summary(row)})")
             continue
         todo.append((sub, digest))
     return todo
 
 
-def _workers(count: int, by_name: dict, course: Path, tmp: Path, timeout: float, budget: float, unsafe: bool) -> list:
-    """One worker per slot; as root each is jailed and runs as the slot's own unprivileged uid."""
-    root = os.geteuid() == 0
-    hide, visible = worker_mod.view(course, tmp)
-    out = []
-    for slot in range(count):
-        uid = sandbox.sandbox_uid(slot) if root else None
-        own = tmp / f"w{slot}"
-        own.mkdir(mode=0o700)
-        if uid is not None:
-            os.chown(own, uid, uid)
-        setup = {"asgs": by_name, "root": str(own / "s"), "slot": slot, "timeout": timeout, "budget": budget,
-                 "use_sandbox": not unsafe, "forkserver": os.environ.get("TPM_GRADE_FORKSERVER", "1") != "0"}
-        out.append(worker_mod.Worker(setup, uid=uid, own=own, hide=hide, visible=visible))
-    return out
-
-
-def _grade_in_worker(grader, asg, sub: Submission, data: bytes, budget: float) -> results.Result:
+def _grade_in_worker(grader, asg, sub: Submission, data: bytes, budget: float,
+                     stop: threading.Event | None = None) -> results.Result:
     """One submission in a worker; a worker that ends mid-way gets one more try in a new worker (it may have been
     the machine, not the notebook), then the submission is ungradable with the reason."""
     attempt = 1
@@ -263,18 +287,20 @@ def _grade_in_worker(grader, asg, sub: Submission, data: bytes, budget: float) -
             return results.Result.from_worker(answer, asg, sub.student, asg.notebook)
         except worker_mod.WorkerDied as exc:
             print(f"tpm-grade: {sub.student}: {exc} (attempt {attempt})", file=sys.stderr, flush=True)
-            if attempt == 2 or exc.timed_out:
+            if attempt == 2 or exc.timed_out or (stop is not None and stop.is_set()):
                 return results.Result(sub.student, asg.notebook, "ungradable", reason=str(exc))
             attempt += 1
 
 
-def _grade_all(todo, by_name, course, recorder, tmp, workers, timeout, budget, unsafe, reports, progress,
-               recorded, known) -> None:
+def _grade_all(todo, by_name, recorder, workers: WorkerPool, count: int, budget, reports, progress, recorded,
+               known) -> None:
+    """Grade `todo` on the pool's first `count` workers (each busy with one submission at a time), recording each
+    result as it comes."""
+    graders = workers.workers[:count]
     slots: queue.Queue[int] = queue.Queue()
-    for slot in range(workers):
+    for slot in range(len(graders)):
         slots.put(slot)
     stop = threading.Event()
-    graders = _workers(min(workers, max(1, len(todo))), by_name, course, tmp, timeout, budget, unsafe)
     single = next(iter(by_name.values())) if len(by_name) == 1 else None
 
     def assignment_of(sub: Submission):
@@ -290,15 +316,14 @@ def _grade_all(todo, by_name, course, recorder, tmp, workers, timeout, budget, u
                 data = read_submission(sub.path)  # type: ignore[arg-type]  # _triage queues only subs with a path
             except SubmissionError:
                 data = b""   # changed since it was listed: graded as what it is now (unreadable)
-            result = _grade_in_worker(graders[slot], assignment_of(sub), sub, data, budget)
+            result = _grade_in_worker(graders[slot], assignment_of(sub), sub, data, budget, stop)
         finally:
             slots.put(slot)
         result.seconds = time.monotonic() - started
         return result
 
-    pool = ThreadPoolExecutor(max_workers=len(graders), thread_name_prefix="tpm-grade")
+    futures = {workers.threads.submit(work, sub): (sub, digest) for sub, digest in todo}
     try:
-        futures = {pool.submit(work, sub): (sub, digest) for sub, digest in todo}
         for future in as_completed(futures):
             # Dropped once recorded: a finished future holds its graded notebook, and a batch of 1,000 would
             # otherwise keep every one in memory until the end.
@@ -315,12 +340,11 @@ def _grade_all(todo, by_name, course, recorder, tmp, workers, timeout, budget, u
             progress.line(label, f"{_summary(row)} ({result.seconds:.1f} s)")
     except BaseException as exc:
         stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
+        for future in futures:
+            future.cancel()
+        for grader in graders:   # some may still hold a submission: a worker kept for the next batch must be idle
+            grader.close()
         if isinstance(exc, KeyboardInterrupt):
             print(f"Interrupted: {len(reports)} submission(s) were recorded; run the same command again to continue.",
                   file=progress.stream, flush=True)
         raise
-    finally:
-        for grader in graders:
-            grader.close()
-    pool.shutdown(wait=True)

@@ -125,14 +125,19 @@ def main(argv: list[str]) -> int:
         forkserver.launch()   # it imports while this worker does
     from autograder import runner
 
+    batch: dict = {}   # the assignment, time limit and budget of the batch being graded (a pool's worker has many)
     try:
         while True:
             message = receive(incoming)
             if message is None:
                 return 0
-            student, notebook, data, files = pickle.loads(message)  # noqa: S301 - from the main process, never from a kernel
-            result = runner.grade(setup["asgs"][notebook], student, notebook, data, scratch_root=Path(setup["root"]),
-                                  slot=setup["slot"], timeout=setup["timeout"], budget=setup["budget"],
+            kind, body = pickle.loads(message)  # noqa: S301 - from the main process, never from a kernel
+            if kind == "batch":
+                batch = body
+                continue
+            student, notebook, data, files = body
+            result = runner.grade(batch["asgs"][notebook], student, notebook, data, scratch_root=Path(setup["root"]),
+                                  slot=setup["slot"], timeout=batch["timeout"], budget=batch["budget"],
                                   use_sandbox=setup["use_sandbox"], learner_files=files, forkserver=forkserver)
             send(outgoing, json.dumps(result.to_worker_answer()).encode())
     finally:
@@ -153,13 +158,29 @@ class WorkerDied(RuntimeError):
 
 
 class Worker:
-    """The main process's handle on one worker: started when first needed, started again after it dies."""
+    """The main process's handle on one worker: started when first needed, started again after it dies.
+
+    `setup` is the worker's own for its whole life (its scratch folder, slot, sandbox on or off); `begin` gives it
+    a batch (the assignment's notebooks, time limit, budget), sent before the batch's first submission, so one
+    worker can grade many batches (autograder/pool.py)."""
 
     def __init__(self, setup: dict, *, uid: int | None, own: Path, hide: list[Path], visible: list[Path]):
         self.setup, self.uid, self.own, self.hide, self.visible = setup, uid, Path(own), hide, visible
         self.proc: subprocess.Popen[bytes] | None = None
         self.to_worker = self.from_worker = -1
         self.lock = threading.Lock()
+        self.batch: dict | None = None
+        self.batch_sent = False
+
+    def begin(self, asgs: dict, timeout: float, budget: float) -> None:
+        """The batch the next submissions belong to: `asgs` maps each notebook name to its Assignment."""
+        self.batch, self.batch_sent = {"asgs": asgs, "timeout": timeout, "budget": budget}, False
+
+    def start(self) -> None:
+        """Start the worker now (it starts its fork server), not at its first submission; no-op if it runs."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.close()
+            self._start()
 
     def _start(self) -> None:
         import subprocess
@@ -184,6 +205,7 @@ class Worker:
         os.close(task_read)
         os.close(answer_write)
         self.to_worker, self.from_worker = task_write, answer_read
+        self.batch_sent = False   # a new process: it has no batch yet
         send(self.to_worker, pickle.dumps(self.setup))
 
     def grade(self, student: str, notebook: str, data: bytes, files: dict[str, bytes], wait: float) -> dict:
@@ -191,11 +213,14 @@ class Worker:
         `files` beside it). Raises WorkerDied."""
         import select
 
-        if self.proc is None or self.proc.poll() is not None:
-            self.close()
-            self._start()
+        if self.batch is None:
+            raise RuntimeError("Worker.begin must give the batch before its first submission")
+        self.start()
         try:
-            send(self.to_worker, pickle.dumps((student, notebook, data, files)))
+            if not self.batch_sent:
+                send(self.to_worker, pickle.dumps(("batch", self.batch)))
+                self.batch_sent = True
+            send(self.to_worker, pickle.dumps(("grade", (student, notebook, data, files))))
             ready, _, _ = select.select([self.from_worker], [], [], wait)
             if not ready:
                 raise WorkerDied(f"grading it took longer than {wait:g} s, past its budget; it was stopped",

@@ -464,8 +464,9 @@ def test_a_worker_that_dies_costs_only_its_submission(tmp_path):
     if uid is not None:
         os.chown(own, uid, uid)
     hide, visible = worker.view(tmp_path)   # as tpm-grade does: the batch folder is hidden but for its own part
-    handle = worker.Worker({"asgs": {asg.notebook: asg}, "root": str(own / "s"), "slot": 0, "timeout": 60,
-                            "budget": 120, "use_sandbox": True}, uid=uid, own=own, hide=hide, visible=visible)
+    handle = worker.Worker({"root": str(own / "s"), "slot": 0, "use_sandbox": True}, uid=uid, own=own, hide=hide,
+                           visible=visible)
+    handle.begin({asg.notebook: asg}, timeout=60, budget=120)
     slow = nbformat.writes(_with_extra_cells(grading.submission(SLOS), "q1-answer",
                                              ["import time\ntime.sleep(40)"])).encode()
     killer = threading.Timer(8, lambda: os.killpg(handle.proc.pid, 9))
