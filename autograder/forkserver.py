@@ -347,5 +347,12 @@ class Forkserver:
             self.proc = None
 
 
+def _main(argv: list[str]) -> int:
+    try:
+        return serve(int(argv[0]), int(argv[1]))
+    except BrokenPipeError:   # the worker that started it was stopped (a batch's end, Ctrl-C, watch's renewal)
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(serve(int(sys.argv[1]), int(sys.argv[2])))
+    sys.exit(_main(sys.argv[1:]))

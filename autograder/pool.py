@@ -5,8 +5,9 @@ pool for as long as it runs, so every round after the first grades at once: no w
 pre-imported kernel image to start again. On a two-core machine those starts are most of a one-off batch's
 fixed cost (docs/grading.md, "Speed").
 
-What a worker keeps between submissions, and so between batches, is its own imports and its fork server, which
-never runs learner code. Every submission still gets a new sandbox and a new kernel. The pool's folder holds each
+What a worker keeps between submissions is its own imports and its fork server, which never runs learner code;
+`renew` replaces the workers (watch does it after each round, while it waits). Every submission gets a new
+sandbox and a new kernel. The pool's folder holds each
 worker's own folder and each batch's scratch folder; a jailed worker sees only its own folder, never the course or
 another batch's files (worker.view).
 """
@@ -70,6 +71,13 @@ class WorkerPool:
         """Start every worker (and its fork server) now, rather than at its first submission."""
         for started in [self.threads.submit(handle.start) for handle in self.workers]:
             started.result()
+
+    def renew(self) -> None:
+        """Replace every worker with a new one, started at once: what a worker did for one batch (or what a
+        submission did to it) never carries over, and the next batch still finds its workers warm."""
+        for handle in self.workers:
+            handle.close()
+        self.warm()
 
     def close(self) -> None:
         for handle in self.workers:

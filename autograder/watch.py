@@ -2,8 +2,9 @@
 
 Each round is one `tpm-grade grade` batch over the same folders: a submission already graded with the same bytes
 is skipped silently, a new or changed one is graded and recorded. The workers, their fork servers and their
-pre-imported kernel images start once, before the first round (autograder/pool.py), so a round of a few late
-submissions grades at once instead of paying a batch's start again.
+pre-imported kernel images are started before each round, while the watch waits (autograder/pool.py), so a
+round of a few late submissions grades at once instead of paying a batch's start, and no worker outlives its
+round.
 """
 
 from __future__ import annotations
@@ -49,4 +50,7 @@ def main(*, submissions: list[Path], assignment: str, course: Path, interval: fl
             print(f"Round {done}: {graded} graded, {everyone} found{tail}.", file=stream, flush=True)
             if last:
                 return 0
-            time.sleep(interval)
+            # New workers for the next round, started now: warm when it begins, and nothing carried over.
+            waited = time.monotonic()
+            pool.renew()
+            time.sleep(max(0.0, interval - (time.monotonic() - waited)))

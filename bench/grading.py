@@ -26,10 +26,14 @@ KIT_ROOT = BENCH_DIR.parent
 
 def submissions(aid: str, count: int) -> dict[str, object]:
     """student id -> notebook: every third correct, every third blank, the rest real misconceptions."""
+    return dict(_submissions(aid, count))
+
+
+def _submissions(aid: str, count: int):
+    """(student id, notebook) one at a time, so that a large batch is never held in memory."""
     released = notebooks.read(KIT_ROOT / "exercises" / aid / f"{aid}.ipynb")
     source = notebooks.read(KIT_ROOT / "solutions" / aid / f"{aid}.ipynb")
     wrongs = misconceptions.load(KIT_ROOT, aid)
-    out = {}
     for i in range(count):
         if i % 3 == 0 or not wrongs:
             nb = fill_answers(released, source)
@@ -38,8 +42,7 @@ def submissions(aid: str, count: int) -> dict[str, object]:
         else:
             wrong = wrongs[i % len(wrongs)]
             nb = fill_answers(released, source, {wrong["answer"]: wrong["code"]})
-        out[f"student{i:03d}"] = nb
-    return out
+        yield f"student{i:03d}", nb
 
 
 def _course(base: Path, aid: str, subs: dict, layout_root: str) -> Path:
@@ -296,6 +299,80 @@ def scaling(aid: str, sizes: tuple[int, ...], workers: int):
             yield count, seconds / count, usage.ru_maxrss / 1024
 
 
+def warm_rounds(aid: str, sizes: tuple[int, ...], workers: int):
+    """(submissions, seconds per submission, peak MiB of the largest process) for each round of one warm pool, the
+    way `tpm-grade watch` grades: one course and gradebook, workers started before each round, each round a folder
+    of new students. Run in a process of its own, so its memory is its own."""
+    import json
+    import subprocess
+
+    command = [sys.executable, "-m", "bench.grading", "--assignment", aid, "--workers", str(workers),
+               "--warm-rounds-here", ",".join(map(str, sizes))]
+    with subprocess.Popen(command, cwd=KIT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        for line in proc.stdout:   # type: ignore[union-attr]  # stdout is a pipe
+            yield tuple(json.loads(line))
+        if proc.wait() != 0:
+            raise RuntimeError(f"the warm rounds failed: {(proc.stderr.read().strip().splitlines() or ['?'])[-1]}")  # type: ignore[union-attr]  # a pipe
+
+
+def _warm_rounds_here(aid: str, sizes: list[int], workers: int) -> None:
+    """The inside of warm_rounds. A first round of 4 submissions records the assignment and reads the diagnosis
+    cache, as a watch's first round does; it is not printed. Before each round the workers are replaced and given
+    5 s to start, as watch replaces them while it waits between rounds."""
+    import json
+
+    from autograder.pool import WorkerPool
+
+    with tempfile.TemporaryDirectory(prefix="tpm-bench-rounds-") as tmp:
+        course = _course(Path(tmp), aid, {}, "submitted")
+        with WorkerPool(course, workers) as pool:
+            pool.warm()
+            for number, count in enumerate([4, *sizes]):
+                if number:   # as watch does after each round, while it waits for the next
+                    pool.renew()
+                    time.sleep(5)
+                folder = Path(tmp) / f"round{number}"
+                for student, nb in _submissions(aid, count):
+                    notebooks.write(nb, folder / f"r{number}-{student}" / aid / f"{aid}.ipynb")
+                started = time.perf_counter()
+                report = grade.grade_batch(submissions=[folder], assignment=aid, course=course, pool=pool,
+                                           stream=io.StringIO())
+                seconds = time.perf_counter() - started
+                if report.graded != count:
+                    raise RuntimeError(f"round {number}: {report.graded} of {count} graded")
+                if number:
+                    print(json.dumps([count, seconds / count, _peak_mib()]), flush=True)
+
+
+def _peak_mib() -> float:
+    """The largest peak resident memory of this process and of every process under it still running (the workers
+    and their fork servers), in MiB."""
+    import resource
+
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    ours, grew = {os.getpid()}, True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in ours} - ours
+        ours |= below
+        grew = bool(below)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for pid in ours - {os.getpid()}:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
+
+
 def time_sharded_postgres(aid: str, subs: dict, shards: int) -> tuple[float, int] | None:
     """Grade in `shards` processes at once (as CI jobs would) into one PostgreSQL gradebook.
 
@@ -345,7 +422,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shard-submissions", type=int, default=200,
                         help="submissions for the sharded PostgreSQL run (0 skips it)")
     parser.add_argument("--breakdown-one", metavar="NOTEBOOK", help=argparse.SUPPRESS)   # run inside a worker's jail
+    parser.add_argument("--warm-rounds-here", metavar="SIZES", help=argparse.SUPPRESS)   # warm_rounds' own process
     args = parser.parse_args(argv)
+    if args.warm_rounds_here:
+        _warm_rounds_here(args.assignment, [int(n) for n in args.warm_rounds_here.split(",")], args.workers)
+        return 0
     if args.breakdown_one:
         import json
 
@@ -373,6 +454,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{f'tpm-grade grade --workers {args.workers}':<34}{ours:>10.1f}{n / ours * 60:>18.1f}")
     print(f"{'  the same, kernels started anew':<34}{anew:>10.1f}{n / anew * 60:>18.1f}")
     print(f"\nthroughput ratio (tpm-grade / stock nbgrader): {stock / ours:.2f}x   (target: at least 2.5x)")
+    (_, each, _), = warm_rounds(args.assignment, (n,), args.workers)
+    print(f"the same {n} as a round of tpm-grade watch (workers already warm): {each * n:.1f} s, "
+          f"{stock / (each * n):.2f}x stock")
     correct = next(iter(subs.values()))
     warm = warm_kernel_seconds(args.assignment, subs)
     per_core = ours * args.workers / n
@@ -388,13 +472,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.plain_submissions:
         _plain(args.plain_submissions, args.workers)
     if args.long:
-        print(f"\nScaling (--long): {args.assignment}, --workers {args.workers}")
-        print(f"{'submissions':>12}{'s per submission':>18}{'peak MiB (largest process)':>28}")
-        for count, each, mib in scaling(args.assignment, (40, 200, 1000), args.workers):
-            print(f"{count:>12}{each:>18.2f}{mib:>28.0f}", flush=True)
+        _scaling(args.assignment, args.workers)
     if args.shard_submissions:
         _sharded(args.assignment, args.shard_submissions)
     return 0
+
+
+def _scaling(aid: str, workers: int) -> None:
+    sizes = (40, 200, 1000)
+    print(f"\nScaling (--long): {aid}, --workers {workers}; seconds per submission and peak MiB of the largest process")
+    print(f"{'submissions':>12}{'one-off batch':>16}{'MiB':>8}{'warm round':>14}{'MiB':>8}")
+    cold = list(scaling(aid, sizes, workers))
+    warm = list(warm_rounds(aid, sizes, workers))
+    for (count, each, mib), (_, warm_each, warm_mib) in zip(cold, warm, strict=True):
+        print(f"{count:>12}{each:>16.3f}{mib:>8.0f}{warm_each:>14.3f}{warm_mib:>8.0f}")
+    for name, rows in (("one-off batches", cold), ("warm rounds", warm)):
+        spread = max(r[1] for r in rows) / min(r[1] for r in rows)
+        print(f"{name}: the dearest per-submission cost is {spread:.2f}x the cheapest   (target: within 1.10x)")
+    one_off = [(count, each * count) for count, each, _ in cold]
+    fixed = one_off[0][1] - one_off[0][0] * (one_off[-1][1] - one_off[0][1]) / (one_off[-1][0] - one_off[0][0])
+    print(f"one-off batches pay about {fixed:.1f} s once each (workers, fork servers, recording the assignment), "
+          "which a warm pool pays once in all")
 
 
 def _plain(count: int, workers: int) -> None:

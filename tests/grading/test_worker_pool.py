@@ -146,3 +146,21 @@ def test_watch_refuses_bad_options_in_one_line(tmp_path, capsys, args, message):
     assert cli.main(["watch", str(tmp_path), "-a", SLOS, "--course", str(tmp_path), *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_renewed_workers_are_new_processes_that_grade_the_next_batch(tmp_path):
+    """What watch does between rounds: new workers, started at once, none of the old ones left."""
+    grading.require_sandbox()
+    course = grading.make_course(tmp_path / "course", [SLOS])
+    grading.write(grading.submission(SLOS), tmp_path / "b1", "a", SLOS)
+    grading.write(grading.submission(SLOS), tmp_path / "b2", "b", SLOS)
+    with WorkerPool(course, 1) as pool:
+        assert _batch(pool, course, tmp_path / "b1", SLOS).graded == 1
+        old = pool.workers[0].proc
+        pool.renew()
+        assert old.poll() is not None
+        new = pool.workers[0].proc
+        assert new is not None and new.pid != old.pid
+        report = _batch(pool, course, tmp_path / "b2", SLOS)
+        assert pool.workers[0].proc is new
+    assert report.graded == 1 and report.submissions[0]["score"] == 12
