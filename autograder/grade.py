@@ -197,10 +197,11 @@ def grade_batch(*, submissions: list[Path], assignment: str, course: Path, worke
                 if quiet_skipped and todo:
                     print(f"Grading {len(todo)} new or changed {kind}(s) of {aid} with {workers} worker(s); sandbox "
                           f"{sandboxed}.", file=stream, flush=True)
+                pool.begin(by_name, timeout, budget)
+                pool.warm(min(workers, len(todo)))   # they start while the misconceptions are looked up
                 # What each known misconception answers, so that a wrong answer can be named (diagnosis.py).
                 known = {name: diagnosis.known(course, asg, use_sandbox=not unsafe_no_sandbox, timeout=timeout,
                                                stream=stream) for name, asg in by_name.items()} if todo else {}
-                pool.begin(by_name, timeout, budget)
                 _grade_all(todo, by_name, recorder, pool, min(workers, len(todo)), budget, reports, progress,
                            recorded, known)
             finally:

@@ -67,9 +67,10 @@ class WorkerPool:
         for handle in self.workers:
             handle.begin(asgs, timeout, budget)
 
-    def warm(self) -> None:
-        """Start every worker (and its fork server) now, rather than at its first submission."""
-        for started in [self.threads.submit(handle.start) for handle in self.workers]:
+    def warm(self, count: int | None = None) -> None:
+        """Start the first `count` workers (all by default), each with its fork server, now rather than at its first
+        submission; a worker that runs already is left as it is."""
+        for started in [self.threads.submit(handle.start) for handle in self.workers[:count]]:
             started.result()
 
     def renew(self) -> None:

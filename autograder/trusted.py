@@ -341,6 +341,14 @@ PROBING_FAILED = ("Your code's results on this question's test inputs are not ri
                   "so that they stay the test's own).")
 
 
+def preload(imports: str) -> None:
+    """Run the course's imports once ahead of the first test (a worker does it when a batch arrives, while it
+    waits for the first submission), so that the first learner's test does not pay for importing pandas. An import
+    that fails here fails again, and is reported, in the test that needs it."""
+    with _LOCK, contextlib.suppress(Exception), contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(imports, "<imports>", "exec"), {"__name__": "__tpm_test__"})  # noqa: S102 - the course's own code
+
+
 def evaluate(test: CompiledTest, imports: str, fetch: Callable[[list[str]], list], *,
              course: dict | None = None) -> Outcome:
     """Fetch the learner values the test reads, then run it here. `fetch` reads a list of expressions in turn and

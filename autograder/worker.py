@@ -123,7 +123,7 @@ def main(argv: list[str]) -> int:
     if setup["use_sandbox"] and os.geteuid() != 0 and setup.get("forkserver", True):
         forkserver = forkserver_mod.Forkserver(sandbox.environment(Path(setup["root"]) / "forkserver"))
         forkserver.launch()   # it imports while this worker does
-    from autograder import runner
+    from autograder import runner, trusted
 
     batch: dict = {}   # the assignment, time limit and budget of the batch being graded (a pool's worker has many)
     try:
@@ -134,6 +134,8 @@ def main(argv: list[str]) -> int:
             kind, body = pickle.loads(message)  # noqa: S301 - from the main process, never from a kernel
             if kind == "batch":
                 batch = body
+                for asg in batch["asgs"].values():
+                    trusted.preload(asg.imports)
                 continue
             student, notebook, data, files = body
             result = runner.grade(batch["asgs"][notebook], student, notebook, data, scratch_root=Path(setup["root"]),
@@ -177,10 +179,14 @@ class Worker:
         self.batch, self.batch_sent = {"asgs": asgs, "timeout": timeout, "budget": budget}, False
 
     def start(self) -> None:
-        """Start the worker now (it starts its fork server), not at its first submission; no-op if it runs."""
+        """Start the worker now (it starts its fork server), not at its first submission; no-op if it runs. A batch
+        already given is sent at once, so the new worker prepares for it while it waits (trusted.preload)."""
         if self.proc is None or self.proc.poll() is not None:
             self.close()
             self._start()
+            if self.batch is not None:
+                send(self.to_worker, pickle.dumps(("batch", self.batch)))
+                self.batch_sent = True
 
     def _start(self) -> None:
         import subprocess
