@@ -416,3 +416,17 @@ def test_each_gap_goes_to_the_kernel_with_its_reason(source, why):
 ])
 def test_what_is_not_a_gap_stays_in_the_grader(source):
     assert trusted.mode_for(source, "") == (trusted.GRADER, "")
+
+
+def test_preloading_the_course_imports_imports_them_and_never_raises(capsys):
+    """A worker runs the course's imports when a batch arrives; a failing one is left for the test that needs it."""
+    import sys
+
+    sys.modules.pop("colorsys", None)
+    trusted.preload("import colorsys\nprint('noise')")
+    assert "colorsys" in sys.modules
+    assert capsys.readouterr().out == ""
+    trusted.preload("import no_such_module_for_tpm_kit")   # no exception
+    broken = trusted.compile_test("assert total == 3", "import no_such_module_for_tpm_kit")
+    outcome = trusted.evaluate(broken, "import no_such_module_for_tpm_kit", lambda exprs: [3 for _ in exprs])
+    assert outcome.status == "error" and "ModuleNotFoundError" in outcome.message
