@@ -50,7 +50,9 @@ def main(*, submissions: list[Path], assignment: str, course: Path, interval: fl
             print(f"Round {done}: {graded} graded, {everyone} found{tail}.", file=stream, flush=True)
             if last:
                 return 0
-            # New workers for the next round, started now: warm when it begins, and nothing carried over.
+            # New workers for the next round, started now: warm when it begins, and nothing carried over. Workers
+            # that graded nothing this round carry nothing, and are kept.
             waited = time.monotonic()
-            pool.renew()
+            if graded:
+                pool.renew()
             time.sleep(max(0.0, interval - (time.monotonic() - waited)))
