@@ -48,11 +48,10 @@ def read_scores(gb, ids: list[str]) -> tuple[list[records.Student], dict[str, fl
     maxima = {aid: float(records.graded_assignment(gb, aid).max_score or 0.0) for aid in ids}
     cells: dict[tuple[str, str], Cell] = {}
     for aid in ids:
-        for sub in gb.assignment_submissions(aid):
-            # Waiting for a hand grade: a graded cell with no score at all (stock nbgrader's needs_manual_grade
-            # also stays set on answers already graded by hand after a regrade flags them for review).
-            pending = any(g.manual_score is None and g.auto_score is None for nb in sub.notebooks for g in nb.grades)
-            cells[(sub.student.id, aid)] = Cell(float(sub.score or 0.0), pending)
+        # Waiting for a hand grade: a graded cell with no score at all (stock nbgrader's needs_manual_grade
+        # also stays set on answers already graded by hand after a regrade flags them for review).
+        for student, (score, pending) in records.submission_scores(gb, aid).items():
+            cells[(student, aid)] = Cell(score, pending)
     return records.students(gb), maxima, cells
 
 

@@ -117,8 +117,7 @@ def build_page(gb, course: Path, asg: assignment_mod.Assignment, student: str, p
     """Everything one page shows, read while the gradebook is open."""
     notebook_id = Path(asg.notebook).stem
     submitted = gb.find_submission_notebook(notebook_id, asg.id, student)
-    grades = {g.name: g for g in submitted.grades}
-    comments = {c.name: c for c in submitted.comments}
+    grades, comments = gradebook.grades_and_comments(gb, submitted)
     person = gb.find_student(student)
     named = person.first_name != gradebook.NOT_ON_ROSTER
     name = " ".join(p for p in (person.first_name, person.last_name) if p) if named else ""

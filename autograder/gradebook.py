@@ -298,10 +298,8 @@ def record(course: Path, asg: Assignment, db_url: str, result: Result, digest: s
         try:
             _add_student(gb, result.student)
             gb.update_or_create_submission(asg.id, result.student)
-            # One query for the notebook's grades and comments, not two per question.
             submitted = gb.find_submission_notebook(notebook_id, asg.id, result.student)
-            grades = {g.name: g for g in submitted.grades}
-            comments = {c.name: c for c in submitted.comments}
+            grades, comments = grades_and_comments(gb, submitted)
             for question in asg.questions:
                 grade = grades[question.id]
                 if question.manual:
@@ -317,6 +315,21 @@ def record(course: Path, asg: Assignment, db_url: str, result: Result, digest: s
             raise
     record_json = {**result.as_dict(), "submission_sha256": digest}
     atomic_write(result_path(course, asg.id, result.student, asg.notebook), json.dumps(record_json, indent=1) + "\n")
+
+
+def grades_and_comments(gb, submitted) -> tuple[dict, dict]:
+    """One submitted notebook's grades and comments by cell name. nbgrader's `submitted.grades` selects by
+    notebook_id alone, which no index covers: every write scanned every grade ever recorded, and grew with the
+    class. Naming the cells too uses the (cell_id, notebook_id) unique index, so a write costs the same at any size."""
+    from nbgrader.api import BaseCell, Comment, Grade
+
+    cells = dict(gb.db.query(BaseCell.id, BaseCell.name).filter(BaseCell.notebook_id == submitted.notebook_id))
+
+    def by_name(model) -> dict:
+        rows = gb.db.query(model).filter(model.cell_id.in_(list(cells)), model.notebook_id == submitted.id)
+        return {cells[row.cell_id]: row for row in rows}
+
+    return by_name(Grade), by_name(Comment)
 
 
 class Recorder:
