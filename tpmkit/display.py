@@ -10,13 +10,18 @@ notebook that draws nothing never pays for it.
 from __future__ import annotations
 
 
-def install_figure_display() -> bool:
-    """Show Figures as PNG pictures in IPython; a no-op outside IPython."""
+def ipython_shell():
+    """The running IPython shell (a notebook's kernel), or None in plain Python."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython ships with the kit
-        return False
-    shell = get_ipython()
+        return None
+    return get_ipython()
+
+
+def install_figure_display() -> bool:
+    """Show Figures as PNG pictures in IPython; a no-op outside IPython."""
+    shell = ipython_shell()
     if shell is None:
         return False
     png = shell.display_formatter.formatters["image/png"]

@@ -49,14 +49,12 @@ def _show_one_line(shell, etype, value, tb, tb_offset=None):
 def install_notebook_handler() -> bool:
     """Show KitError and CheckFailed (and, outside grading, an unset name) as one line in IPython;
     a no-op outside IPython."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with the kit
-        return False
-    shell = get_ipython()
+    from tpmkit.display import ipython_shell
+    from tpmkit.notebook_errors import catches
+
+    shell = ipython_shell()
     if shell is None:
         return False
-    from tpmkit.notebook_errors import catches
 
     shell.set_custom_exc((KitError, CheckFailed, *catches()), _show_one_line)
     return True

@@ -29,6 +29,7 @@ from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tpmkit.display import ipython_shell
 from tpmkit.errors import KitError
 
 __all__ = ["frequent_mistakes", "history", "location", "mistakes_note", "progress_chart", "record_check",
@@ -356,10 +357,6 @@ def reset(module: str | None = None) -> int:
 def record_self_check(name: str, passed: bool, kind: str) -> bool:
     """Called by tpmkit.check's visible self-checks: saved only in a learner's notebook kernel, never
     under the grader or in plain Python (the grader runs the same checks in its own process)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with the kit
-        return False
-    if get_ipython() is None or grading():
+    if ipython_shell() is None or grading():
         return False
     return record_check(str(name), passed, kind=kind)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from tpmkit.display import ipython_shell
 from tpmkit.errors import KitError
 from tpmkit.sql.tables import _first_line, database
 
@@ -58,18 +59,12 @@ def _sql_cell(line: str, cell: str):
     if target:
         if not target.isidentifier():
             raise KitError(f"%%sql {target}: the name after %%sql must be a Python name such as funnel.")
-        from IPython import get_ipython
-
-        get_ipython().user_ns[target] = frame
+        ipython_shell().user_ns[target] = frame
     return frame
 
 
 def _register_magic() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with the kit
-        return False
-    shell = get_ipython()
+    shell = ipython_shell()
     if shell is None:
         return False
     shell.register_magic_function(_sql_cell, magic_kind="cell", magic_name="sql")
