@@ -108,10 +108,23 @@ def test_cumulative_flow_bands(log):
 @pytest.mark.parametrize(("start", "end", "phrase"), [
     ("2026-11-16", "2026-11-02", "swap start and end"),
     ("someday", "2026-11-02", "start must be a date"),
+    (20261102, "2026-11-16", "start must be a date"),   # pandas would read it as nanoseconds after 1970
+    ("9:00", "2026-11-16", "start must be a date"),     # pandas would read it as today
 ])
 def test_windows_are_checked(log, start, end, phrase):
     with pytest.raises(KitError, match=phrase):
         flow.cycle_times(log, start, end)
+
+
+def test_a_window_may_be_dates_of_any_kind(log):
+    import datetime
+
+    import numpy as np
+
+    expected = flow.cycle_times(log, "2026-11-02", "2026-11-16")
+    for start in (datetime.date(2026, 11, 2), datetime.datetime(2026, 11, 2), np.datetime64("2026-11-02"),
+                  " 2026-11-2"):
+        assert flow.cycle_times(log, start, "2026-11-16").equals(expected)
 
 
 def test_bad_logs_are_refused(log):

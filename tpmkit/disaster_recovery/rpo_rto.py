@@ -26,13 +26,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from numbers import Real
 
 import pandas as pd
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 
+from tpmkit.dates import timestamp
 from tpmkit.errors import KitError
 
 __all__ = ["SOURCE", "STRATEGIES", "Strategy", "compare", "cost_chart", "data_loss_minutes", "incident_timeline",
@@ -101,15 +101,7 @@ def _duration(minutes: float) -> str:
 
 
 def _stamp(value, name: str) -> pd.Timestamp:
-    stamp = None
-    if isinstance(value, datetime) or (isinstance(value, str) and re.match(r"\s*\d{4}-\d{2}-\d{2}", value)):
-        try:
-            stamp = pd.Timestamp(value)
-        except (TypeError, ValueError):
-            stamp = None
-    if stamp is None or stamp is pd.NaT:
-        raise KitError(f"{name} must be a date and time such as '2026-10-17 14:20', not {value!r}.")
-    return stamp
+    return timestamp(value, name, "2026-10-17 14:20", what="a date and time")
 
 
 # --- backup schedules --------------------------------------------------------------------------------
