@@ -170,11 +170,13 @@ def grade_batch(*, submissions: list[Path], assignment: str, course: Path, worke
             if not found:
                 raise NothingToGrade("no submissions found: give notebook files, a folder of student folders, "
                                      "or a zip.")
+            shard_note = ""
             if spec is not None:
                 everyone = len({sub.student for sub in found})
                 found = [sub for sub in found if in_shard(sub.student, spec)]
-                print(f"Shard {shard}: {len({sub.student for sub in found})} of {everyone} student(s).",
-                      file=stream, flush=True)
+                shard_note = f"Shard {shard}: {len({sub.student for sub in found})} of {everyone} student(s)."
+                if not quiet_skipped:   # watch says it only in a round that grades something
+                    print(shard_note, file=stream, flush=True)
             # Recording the assignment takes nbgrader a few seconds: do it while the first kernels start.
             recording = ThreadPoolExecutor(max_workers=1)
             ensure = gradebook.ensure_assignment if record else (lambda *_: None)
@@ -195,8 +197,8 @@ def grade_batch(*, submissions: list[Path], assignment: str, course: Path, worke
                 todo = _triage(found, by_name, single, course, db_url, force, recorder, recorded,
                                reports, progress)
                 if quiet_skipped and todo:
-                    print(f"Grading {len(todo)} new or changed {kind}(s) of {aid} with {workers} worker(s); sandbox "
-                          f"{sandboxed}.", file=stream, flush=True)
+                    print(f"{shard_note} Grading {len(todo)} new or changed {kind}(s) of {aid} with {workers} "
+                          f"worker(s); sandbox {sandboxed}.".lstrip(), file=stream, flush=True)
                 pool.begin(by_name, timeout, budget)
                 pool.warm(min(workers, len(todo)))   # they start while the misconceptions are looked up
                 # What each known misconception answers, so that a wrong answer can be named (diagnosis.py).

@@ -123,10 +123,15 @@ def test_watch_grades_what_arrives_or_changes_between_rounds(tmp_path):
             return super().write(text)
 
     stream = Arrivals()
+    # One shard of one: every student, and the shard's line said only in rounds that grade something.
     assert watch.main(submissions=[submitted], assignment=SLOS, course=course, interval=0.1, rounds=3, workers=1,
-                      json_path=tmp_path / "report.json", stream=stream) == 0
-    lines = [line for line in stream.getvalue().splitlines() if line.startswith("Round")]
-    assert lines == ["Round 1: 2 graded, 2 found; next look in 0.1 s (Ctrl-C stops).",
+                      json_path=tmp_path / "report.json", stream=stream, shard="1/1") == 0
+    lines = [line for line in stream.getvalue().splitlines() if line.startswith(("Round", "Shard"))]
+    assert lines == ["Shard 1/1: 2 of 2 student(s). Grading 2 new or changed submission(s) of 07-slos with 1 "
+                     "worker(s); sandbox on.",
+                     "Round 1: 2 graded, 2 found; next look in 0.1 s (Ctrl-C stops).",
+                     "Shard 1/1: 3 of 3 student(s). Grading 2 new or changed submission(s) of 07-slos with 1 "
+                     "worker(s); sandbox on.",
                      "Round 2: 2 graded, 3 found; next look in 0.1 s (Ctrl-C stops).",
                      "Round 3: 0 graded, 3 found."]
     assert "already graded" not in stream.getvalue()
