@@ -301,9 +301,8 @@ def scaling(aid: str, sizes: tuple[int, ...], workers: int):
 
 def warm_rounds(aid: str, sizes: tuple[int, ...], workers: int):
     """(submissions, seconds per submission, CPU seconds per submission, peak MiB of the largest process) for each
-    round of one warm pool, the
-    way `tpm-grade watch` grades: one course and gradebook, workers started before each round, each round a folder
-    of new students. Run in a process of its own, so its memory is its own."""
+    round of one warm pool, the way `tpm-grade watch` grades: one course and gradebook, workers started before each
+    round, each round a folder of new students. Run in a process of its own, so its memory is its own."""
     import json
     import subprocess
 
@@ -345,8 +344,11 @@ def _warm_rounds_here(aid: str, sizes: list[int], workers: int) -> None:
                     print(json.dumps([count, seconds / count, cpu / count, _peak_mib()]), flush=True)
 
 
-def _tree() -> set[int]:
-    """This process and every process under it still running (the workers, their sandboxes and fork servers)."""
+def _peak_mib() -> float:
+    """The largest peak resident memory of this process and of every process under it still running (the workers
+    and their fork servers), in MiB."""
+    import resource
+
     parents = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -359,26 +361,6 @@ def _tree() -> set[int]:
         below = {pid for pid, parent in parents.items() if parent in ours} - ours
         ours |= below
         grew = bool(below)
-    return ours
-
-
-def _busy_cpu() -> float:
-    """CPU seconds this machine's cores have been busy since boot (user, nice, system, irq and softirq time of
-    /proc/stat; not idle, I/O wait or time the hypervisor stole). The difference over a run is what the run cost,
-    with every process it started. Counting the run's own processes misses most of it: a worker is stopped by killing
-    its process group at once, so the worker and its fork server end as orphans that init reaps, taking their CPU
-    time (and their kernels') with them. The bench runs alone; the OS's own threads add about 0.1 s a minute."""
-    with open("/proc/stat") as stat:
-        user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in stat.readline().split()[1:8])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-
-
-def _peak_mib() -> float:
-    """The largest peak resident memory of this process and of every process under it still running (the workers
-    and their fork servers), in MiB."""
-    import resource
-
-    ours = _tree()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for pid in ours - {os.getpid()}:
         try:
@@ -389,6 +371,17 @@ def _peak_mib() -> float:
             if line.startswith("VmHWM:"):
                 peak = max(peak, int(line.split()[1]) / 1024)
     return peak
+
+
+def _busy_cpu() -> float:
+    """CPU seconds this machine's cores have been busy since boot (user, nice, system, irq and softirq time of
+    /proc/stat; not idle, I/O wait or time the hypervisor stole). The difference over a run is what the run cost,
+    with every process it started. Counting the run's own processes misses most of it: a worker is stopped by killing
+    its process group at once, so the worker and its fork server end as orphans that init reaps, taking their CPU
+    time (and their kernels') with them. The bench runs alone; the OS's own threads add about 1% of the cores."""
+    with open("/proc/stat") as stat:
+        user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in stat.readline().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def time_sharded_postgres(aid: str, subs: dict, shards: int) -> tuple[float, int] | None:
@@ -501,8 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# Batch sizes in the order they are graded. The machine's speed drifts by 10-25% over minutes, so the sizes take
-# turns: a slow spell falls on several sizes instead of all the runs of one.
+# Batch sizes in the order they are graded. The machine's speed moves by up to a third for minutes at a time, so
+# the sizes take turns: a slow spell falls on several sizes instead of all the runs of one.
 SCALING = (40, 200, 40, 1000, 40, 200, 40)
 
 
